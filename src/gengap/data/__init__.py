@@ -1,0 +1,1 @@
+"""Datasets (torchvision sources decoded once into tensors), corruptions and preprocessing."""

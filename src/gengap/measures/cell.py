@@ -1,0 +1,43 @@
+"""Measuring one trained cell from paths: the function the measure rule calls."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import torch
+
+from gengap.atomic import save_parquet
+from gengap.data.preprocess import to_inputs
+from gengap.measures.registry import MeasureContext, compute_measures
+from gengap.train.cell import load_model
+from gengap.train.loop import resolve_device
+
+
+def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
+                 measures: list[str], options: dict | None = None, device: str = "auto",
+                 log=print) -> pd.DataFrame:
+    """Compute ``measures`` for a trained cell; write a tidy Parquet table (one row per measure)."""
+    dev = resolve_device(device)
+    record = json.loads(open(record_path).read())
+    data = torch.load(data_path, weights_only=True)
+    mode = record["settings"]["preprocess"]
+    ctx = MeasureContext(
+        net=load_model(record, final_path, dev).eval(),
+        init=load_model(record, init_path, dev).eval(),
+        train_x=to_inputs(data["train_x"].to(dev), mode),
+        train_y=data["train_y"].to(dev),
+        test_x=to_inputs(data["test_x"].to(dev), mode),
+        test_y=data["test_y"].to(dev),
+        options=dict(options or {}),
+    )
+    table = pd.DataFrame(compute_measures(ctx, measures))
+    for key, value in record["cell"].items():
+        table.insert(0, key, value)
+    failed = table[table["error"].notna()]
+    for _, row in failed.iterrows():
+        log(f"measure {row['measure']} failed: {row['error']}")
+    save_parquet(table, out_path)
+    log(f"wrote {len(table)} measures to {os.fspath(out_path)}")
+    return table

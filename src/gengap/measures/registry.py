@@ -1,0 +1,64 @@
+"""The measure registry: ``@measure("name")`` on a function ``(ctx: MeasureContext) -> float``.
+
+A measure may also return a dict ``{suffix: value}``; each entry becomes a row named
+``name`` (suffix ``""``) or ``name_suffix`` (e.g. a bound and its numerator).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import torch
+from torch import nn
+
+from gengap.registry import Registry
+from gengap.train.loop import margins_of, predict
+
+MEASURES: Registry = Registry("measure")
+measure = MEASURES.register
+
+
+@dataclass
+class MeasureContext:
+    """Everything a measure may look at for one cell; derived quantities are computed once."""
+
+    net: nn.Module  # trained weights
+    init: nn.Module  # initial weights
+    train_x: torch.Tensor  # network inputs (preprocessed), the cell's (corrupted) training set
+    train_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    options: dict = field(default_factory=dict)  # gamma, delta, ...
+
+    @cached_property
+    def train_logits(self) -> torch.Tensor:
+        return predict(self.net, self.train_x)
+
+    @cached_property
+    def test_logits(self) -> torch.Tensor:
+        return predict(self.net, self.test_x)
+
+    @cached_property
+    def train_margins(self) -> torch.Tensor:
+        return margins_of(self.train_logits, self.train_y)
+
+    @property
+    def m(self) -> int:
+        return len(self.train_y)
+
+
+def compute_measures(ctx: MeasureContext, names: list[str]) -> list[dict]:
+    """Rows ``{measure, value}``; a measure that raises gives NaN and its error, not a crash."""
+    rows = []
+    for name in names:
+        try:
+            value = MEASURES[name](ctx)
+        except Exception as err:  # one broken measure must not hide the others
+            rows.append({"measure": name, "value": float("nan"), "error": f"{type(err).__name__}: {err}"})
+            continue
+        items = value.items() if isinstance(value, dict) else [("", value)]
+        for suffix, v in items:
+            rows.append({"measure": f"{name}_{suffix}" if suffix else name,
+                         "value": float(v), "error": None})
+    return rows

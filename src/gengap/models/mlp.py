@@ -1,0 +1,32 @@
+"""Multi-layer perceptrons (Zhang et al.'s MLP 1x512 and 3x512)."""
+
+from __future__ import annotations
+
+import math
+
+from torch import nn
+
+from gengap.models.registry import model
+
+
+def relu_mlp(in_features: int, widths: list[int], num_classes: int, bias: bool = True,
+             dropout: float = 0.0) -> nn.Sequential:
+    """flatten -> [linear -> ReLU (-> dropout)] per width -> linear to the classes."""
+    layers: list[nn.Module] = [nn.Flatten()]
+    for width in widths:
+        layers += [nn.Linear(in_features, width, bias=bias), nn.ReLU()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        in_features = width
+    layers.append(nn.Linear(in_features, num_classes, bias=bias))
+    return nn.Sequential(*layers)
+
+
+@model("mlp_1x512")
+def mlp_1x512(input_shape, num_classes, dropout: float = 0.0):
+    return relu_mlp(math.prod(input_shape), [512], num_classes, dropout=dropout)
+
+
+@model("mlp_3x512")
+def mlp_3x512(input_shape, num_classes, dropout: float = 0.0):
+    return relu_mlp(math.prod(input_shape), [512] * 3, num_classes, dropout=dropout)

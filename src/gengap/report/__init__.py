@@ -1,0 +1,1 @@
+"""Summaries (Parquet) and figures (seaborn) of finished cells."""

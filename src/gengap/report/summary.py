@@ -1,0 +1,48 @@
+"""Gathering a suite's cells into one tidy Parquet table (one row per cell and measure)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Sequence
+
+import pandas as pd
+
+from gengap.atomic import save_parquet
+from gengap.data.corruptions import label_corruption_level
+
+# Fields of a cell's record that every summary row carries.
+RECORD_FIELDS = ("status", "epochs", "steps", "steps_to_fit", "time_to_fit_s", "wall_time_s",
+                 "device", "code_version")
+CELL_KEYS = ["suite", "dataset", "model", "corruption", "n", "seed"]
+
+
+def _record_row(path: str | os.PathLike) -> dict:
+    record = json.loads(open(path).read())
+    row = dict(record["cell"])
+    row.update({f: record.get(f) for f in RECORD_FIELDS})
+    row["final_train_accuracy"] = (record.get("final") or {}).get("train_accuracy")
+    return row
+
+
+def with_label_noise(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the label-noise level p (NaN for corruptions of the inputs)."""
+    levels = {c: label_corruption_level(c) for c in df["corruption"].unique()}
+    return df.assign(label_noise=df["corruption"].map(levels).astype(float))
+
+
+def summarize(measure_paths: Sequence[str], record_paths: Sequence[str],
+              history_paths: Sequence[str], out_path: str, history_out_path: str) -> pd.DataFrame:
+    """Concatenate per-cell measures, join each cell's record; write the summary tables."""
+    records = pd.DataFrame([_record_row(p) for p in record_paths])
+    measures = pd.concat([pd.read_parquet(p) for p in measure_paths], ignore_index=True)
+    table = with_label_noise(measures.merge(records, on=CELL_KEYS, how="left"))
+    save_parquet(table, out_path)
+    histories = []
+    for path, rec in zip(history_paths, records.to_dict("records")):
+        h = pd.read_parquet(path)
+        for key in reversed(CELL_KEYS):
+            h.insert(0, key, rec[key])
+        histories.append(h)
+    save_parquet(with_label_noise(pd.concat(histories, ignore_index=True)), history_out_path)
+    return table

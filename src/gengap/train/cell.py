@@ -1,0 +1,105 @@
+"""Training one cell from paths and plain values: the function the train rule calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import torch
+import torchvision
+
+import gengap
+from gengap.atomic import save_json, save_parquet, save_torch
+from gengap.data.preprocess import to_inputs
+from gengap.models import build_model
+from gengap.seeding import derive_seed
+from gengap.train.loop import fit, resolve_device
+
+
+def code_version() -> str | None:
+    """``git describe`` of the checkout holding gengap, if it is one."""
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
+                              text=True, cwd=Path(gengap.__file__).parent, timeout=10,
+                              check=True).stdout.strip() or None
+    except Exception:
+        return None
+
+
+def environment(device: torch.device) -> dict:
+    return {
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
+        "torch_threads": torch.get_num_threads(),
+        "versions": {"gengap": gengap.__version__, "torch": torch.__version__,
+                     "torchvision": torchvision.__version__, "python": sys.version.split()[0]},
+        "code_version": code_version(),
+        "host": platform.node(),
+    }
+
+
+def model_options(settings: dict) -> dict:
+    """Options of the settings that the model factory takes (regularization switches)."""
+    return {"dropout": settings["dropout"]} if settings.get("dropout") else {}
+
+
+def load_model(record: dict, state_path: str | os.PathLike | None = None,
+               device: str | torch.device = "cpu") -> torch.nn.Module:
+    """Rebuild a cell's network from its record; load weights from ``state_path`` if given."""
+    spec = record["model"]
+    net = build_model(spec["name"], spec["input_shape"], spec["num_classes"], **spec["options"])
+    if state_path is not None:
+        net.load_state_dict(torch.load(state_path, map_location=device, weights_only=True))
+    return net.to(device)
+
+
+def train_cell(data_path, *, init_path, final_path, history_path, record_path, cell: dict,
+               model_name: str, settings: dict, seed: int, device: str = "auto",
+               threads: int | None = None, log=print) -> dict:
+    """Train ``model_name`` on the training set at ``data_path``; write weights, history, record."""
+    if threads:
+        torch.set_num_threads(threads)
+    dev = resolve_device(device)
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True  # ~2x faster matmuls; training only
+        torch.backends.cudnn.allow_tf32 = True
+    started = dt.datetime.now(dt.timezone.utc)
+    data = torch.load(data_path, weights_only=True)
+    x = to_inputs(data["train_x"].to(dev), settings["preprocess"])
+    y = data["train_y"].to(dev)
+    spec = {"name": model_name, "input_shape": list(x.shape[1:]),
+            "num_classes": int(data["num_classes"]), "options": model_options(settings)}
+    torch.manual_seed(derive_seed(seed, "init", model_name))  # same init for every n and corruption
+    net = build_model(spec["name"], spec["input_shape"], spec["num_classes"], **spec["options"]).to(dev)
+    save_torch(net.state_dict(), init_path)
+    log(f"cell {cell} on {dev}: {len(y)} training points, model {model_name}")
+    checkpoint = Path(final_path).with_name("checkpoint.pt")
+    outcome = fit(net, x, y, settings, seed=seed, log=log, checkpoint=checkpoint)
+    save_torch(net.state_dict(), final_path)
+    save_parquet(pd.DataFrame(outcome.history), history_path)
+    record = {
+        "cell": cell,
+        "seed": seed,
+        "model": spec,
+        "settings": settings,
+        "status": outcome.status,
+        "epochs": outcome.epochs,
+        "steps": outcome.steps,
+        "steps_to_fit": outcome.steps_to_fit,
+        "time_to_fit_s": outcome.time_to_fit_s,
+        "wall_time_s": outcome.wall_time_s,
+        "final": outcome.final,
+        "started": started.isoformat(),
+        "finished": dt.datetime.now(dt.timezone.utc).isoformat(),
+        **environment(dev),
+    }
+    save_json(record, record_path)
+    checkpoint.unlink(missing_ok=True)
+    log(f"done: status {outcome.status}, {outcome.epochs} epochs, {outcome.steps} steps, "
+        f"{outcome.wall_time_s:.1f}s")
+    return record

@@ -1,0 +1,47 @@
+"""Stopping rules, checked on the full training set (eval mode) after each evaluation.
+
+A rule is ``fn(stats, **options) -> bool``; the epoch cap is always in force besides it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from gengap.registry import Registry
+
+
+@dataclass(frozen=True)
+class EvalStats:
+    """Outputs of one pass over the training set."""
+
+    loss: float
+    accuracy: float
+    margins: torch.Tensor  # f(x)_y - max_{j != y} f(x)_j per point
+
+
+STOP_RULES: Registry = Registry("stopping rule")
+
+
+@STOP_RULES.register("train_accuracy")
+def train_accuracy_reached(stats: EvalStats, target: float = 1.0, **_) -> bool:
+    """Training accuracy at least ``target`` (1.0 = every point fitted)."""
+    return stats.accuracy >= target
+
+
+@STOP_RULES.register("margin")
+def margin_reached(stats: EvalStats, gamma: float = 10.0, fraction: float = 0.99, **_) -> bool:
+    """At least ``fraction`` of training points have margin >= ``gamma`` (Nagarajan & Kolter)."""
+    return (stats.margins >= gamma).float().mean().item() >= fraction
+
+
+@STOP_RULES.register("epochs")
+def epoch_cap_only(stats: EvalStats, **_) -> bool:
+    """Never stops early: train for the full epoch cap."""
+    return False
+
+
+def should_stop(stats: EvalStats, rule: dict) -> bool:
+    options = dict(rule)
+    return STOP_RULES[options.pop("criterion")](stats, **options)

@@ -1,0 +1,45 @@
+# Paths, wildcard constraints and per-job parameters, all derived from the validated config.
+
+import torch
+
+from gengap.config import cells, training_settings
+from gengap.data.corruptions import corruption_digest
+from gengap.data.sources import data_root
+from gengap.models import model_digest
+from gengap.provenance import stage_digest
+
+R = config["results_dir"]
+DEVICE = config["device"]
+# Jobs that will train on a GPU declare it, so a profile can cap them (resources: gpu=N).
+USES_GPU = int(DEVICE == "cuda" or (DEVICE == "auto" and torch.cuda.is_available()))
+
+CELL_DIR = R + "/cells/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/{model}"
+TRAINING_SET = R + "/training_sets/{dataset}/n{n}/seed{seed}/{corruption}.pt"
+
+
+wildcard_constraints:
+    suite="[A-Za-z0-9_]+",
+    dataset="[A-Za-z0-9_]+",
+    model="[A-Za-z0-9_]+",
+    corruption="[A-Za-z0-9_@.]+",
+    n=r"\d+",
+    seed=r"\d+",
+    figure="[A-Za-z0-9_]+",
+
+
+def cell_files(suite, name):
+    """One file of every cell of a suite."""
+    return [expand(CELL_DIR + "/" + name, **c.key())[0] for c in cells(config, suite)]
+
+
+def figure_files(suite):
+    names = config["suites"][suite]["figures"]
+    return expand(R + "/figures/{suite}/{name}.{ext}", suite=suite, name=names, ext=["png", "pdf"])
+
+
+def all_outputs():
+    out = []
+    for suite in config["suites"]:
+        out += [R + f"/summary/{suite}.parquet", R + f"/summary/history/{suite}.parquet"]
+        out += figure_files(suite)
+    return out

@@ -1,0 +1,26 @@
+# Stage 3: measures of a trained cell, from its saved weights; editing measure code reruns this
+# stage (and the summaries) but never training.
+
+
+rule measure:
+    input:
+        data=TRAINING_SET,
+        init=rules.train.output.init,
+        final=rules.train.output.final,
+        record=rules.train.output.record,
+    output:
+        CELL_DIR + "/measures.parquet",
+    params:
+        measures=lambda wc: config["suites"][wc.suite]["measures"],
+        options=config["measure_options"],
+        code=stage_digest("measure"),
+        device=DEVICE,
+    log:
+        R + "/logs/measure/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/{model}.log",
+    threads: 1
+    resources:
+        gpu=USES_GPU,
+        mem_mb=8000,
+        runtime=60,
+    script:
+        "../scripts/measure.py"

@@ -1,0 +1,32 @@
+# Stage 4: one Parquet summary per suite, then its figures.
+
+
+rule summarize:
+    input:
+        measures=lambda wc: cell_files(wc.suite, "measures.parquet"),
+        records=lambda wc: cell_files(wc.suite, "record.json"),
+        histories=lambda wc: cell_files(wc.suite, "history.parquet"),
+    output:
+        summary=R + "/summary/{suite}.parquet",
+        history=R + "/summary/history/{suite}.parquet",
+    params:
+        code=stage_digest("summary"),
+    log:
+        R + "/logs/summarize/{suite}.log",
+    script:
+        "../scripts/summarize.py"
+
+
+rule figure:
+    input:
+        summary=rules.summarize.output.summary,
+        history=rules.summarize.output.history,
+    output:
+        png=R + "/figures/{suite}/{figure}.png",
+        pdf=R + "/figures/{suite}/{figure}.pdf",
+    params:
+        code=stage_digest("figures"),
+    log:
+        R + "/logs/figures/{suite}/{figure}.log",
+    script:
+        "../scripts/figure.py"

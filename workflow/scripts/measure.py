@@ -1,0 +1,14 @@
+from gengap.joblog import job_log
+from gengap.measures.cell import measure_cell
+
+measure_cell(
+    snakemake.input.data,
+    snakemake.input.init,
+    snakemake.input.final,
+    snakemake.input.record,
+    snakemake.output[0],
+    measures=list(snakemake.params.measures),
+    options=dict(snakemake.params.options),
+    device=snakemake.params.device,
+    log=job_log(snakemake.log[0]),
+)
