@@ -69,8 +69,8 @@ def _schema() -> dict:
 
 def _check_training_override(override: dict, where: str, schema: dict) -> None:
     """Validate a partial training block (per model or per suite) against the training schema."""
-    sub = {**schema["definitions"]["training"], "definitions": schema["definitions"]}
-    errors = sorted(jsonschema.Draft7Validator(sub).iter_errors(override), key=lambda e: list(e.path))
+    sub = {**schema["$defs"]["training"], "$defs": schema["$defs"]}
+    errors = sorted(jsonschema.Draft202012Validator(sub).iter_errors(override), key=lambda e: list(e.path))
     if errors:
         err = errors[0]
         key = ".".join([where, *map(str, err.path)])

@@ -16,4 +16,6 @@ train_cell(
     device=snakemake.params.device,
     threads=snakemake.threads,
     log=job_log(snakemake.log[0]),
+    checkpoint_seconds=snakemake.config["checkpoint_seconds"],  # execution knobs: not params,
+    progress_seconds=snakemake.config["progress_seconds"],  # so changing them reruns nothing
 )

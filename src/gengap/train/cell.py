@@ -60,7 +60,8 @@ def load_model(record: dict, state_path: str | os.PathLike | None = None,
 
 def train_cell(data_path, *, init_path, final_path, history_path, record_path, cell: dict,
                model_name: str, settings: dict, seed: int, device: str = "auto",
-               threads: int | None = None, log=print) -> dict:
+               threads: int | None = None, log=print, checkpoint_seconds: float = 600,
+               progress_seconds: float = 5) -> dict:
     """Train ``model_name`` on the training set at ``data_path``; write weights, history, record."""
     if threads:
         torch.set_num_threads(threads)
@@ -79,7 +80,8 @@ def train_cell(data_path, *, init_path, final_path, history_path, record_path, c
     save_torch(net.state_dict(), init_path)
     log(f"cell {cell} on {dev}: {len(y)} training points, model {model_name}")
     checkpoint = Path(final_path).with_name("checkpoint.pt")
-    outcome = fit(net, x, y, settings, seed=seed, log=log, checkpoint=checkpoint)
+    outcome = fit(net, x, y, settings, seed=seed, log=log, checkpoint=checkpoint,
+                  checkpoint_seconds=checkpoint_seconds, progress_seconds=progress_seconds)
     save_torch(net.state_dict(), final_path)
     save_parquet(pd.DataFrame(outcome.history), history_path)
     record = {

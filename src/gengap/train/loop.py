@@ -87,12 +87,12 @@ def settings_key(settings: dict, seed: int) -> str:
 
 
 def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, seed: int,
-        log: Log = print, checkpoint: str | os.PathLike | None = None) -> TrainOutcome:
+        log: Log = print, checkpoint: str | os.PathLike | None = None,
+        checkpoint_seconds: float = 600, progress_seconds: float = 5) -> TrainOutcome:
     """Train ``net`` in place on device tensors ``x``, ``y`` with SGD until the stopping rule.
 
     ``settings`` keys: lr, momentum, weight_decay, batch_size, lr_decay, lr_decay_examples,
-    max_epochs, eval_every, stop (a dict with ``criterion`` and its options), and optionally
-    checkpoint_seconds and progress_seconds.
+    max_epochs, eval_every, stop (a dict with ``criterion`` and its options).
     """
     n, bs = len(y), int(settings["batch_size"])
     device = x.device
@@ -118,8 +118,6 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     lr_kwargs = dict(lr=settings["lr"], batch_size=bs, decay=settings["lr_decay"],
                      decay_examples=settings["lr_decay_examples"])
     eval_every = int(settings.get("eval_every", 1))
-    ckpt_every = float(settings.get("checkpoint_seconds", 600))
-    progress_every = float(settings.get("progress_seconds", 5))
     start = time.perf_counter() - elapsed
     last_ckpt = last_log = time.perf_counter()
     status, final = "max_epochs", {}
@@ -155,7 +153,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
             history.append(row)
             now = time.perf_counter()
             done = should_stop(stats, settings["stop"])
-            if done or now - last_log >= progress_every or epoch == 1:
+            if done or now - last_log >= progress_seconds or epoch == 1:
                 log(f"epoch {epoch:5d} step {step:7d} loss {train_loss:.4f} "
                     f"train acc {stats.accuracy:.4f} lr {row['lr']:.3g} ({row['wall_time_s']:.1f}s)")
                 last_log = now
@@ -167,7 +165,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
                 break
         else:
             history.append(row)
-        if checkpoint and time.perf_counter() - last_ckpt >= ckpt_every:
+        if checkpoint and time.perf_counter() - last_ckpt >= checkpoint_seconds:
             save_torch({"key": key, "net": net.state_dict(), "opt": opt.state_dict(),
                         "batch_gen": batch_gen.get_state(), "cpu_rng": torch.get_rng_state(),
                         "epoch": epoch, "step": step, "history": history,

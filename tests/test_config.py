@@ -1,0 +1,114 @@
+"""Bad config values stop the workflow before any job runs, with a message naming key, value
+and what is allowed; good configs expand into the expected grid."""
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import REPO
+from gengap import config as plan
+from workflow_helpers import TINY_CONFIG, make_workdir, snakemake
+
+
+def load(config: dict) -> dict:
+    from snakemake.utils import validate
+
+    config = plan.apply_preset(copy.deepcopy(config))
+    validate(config, str(plan.SCHEMA_PATH))
+    plan.check(config)
+    return config
+
+
+def with_suite(**changes) -> dict:
+    config = copy.deepcopy(TINY_CONFIG)
+    config["suites"]["randomization"].update(changes)
+    return config
+
+
+BAD = {
+    "unknown dataset": (with_suite(datasets=["mnist", "svhn"]),
+                        ["suites.randomization.datasets[1]", "'svhn'", "cifar10, fashion_mnist, mnist"]),
+    "unknown model": (with_suite(models=["resnet18"]),
+                      ["suites.randomization.models[0]", "'resnet18'", "mlp_1x512, mlp_3x512"]),
+    "unknown corruption": (with_suite(corruptions=["true", "blur"]),
+                           ["suites.randomization.corruptions[1]", "'blur'", "gaussian, labels"]),
+    "p above 1": (with_suite(corruptions=["labels@1.5"]),
+                  ["suites.randomization.corruptions[0]", "labels@1.5", "p in [0, 1]"]),
+    "p below 0": (with_suite(corruptions=["labels@-0.1"]),
+                  ["suites.randomization.corruptions[0]", "labels@-0.1", "p in [0, 1]"]),
+    "n too large": (with_suite(n=[128, 70000]),
+                    ["suites.randomization.n[1]", "70000", "1 to 60000"]),
+    "unknown measure": (with_suite(measures=["sharpness"]),
+                        ["suites.randomization.measures[0]", "'sharpness'", "dist_init"]),
+    "epoch cap in a model override": (dict(TINY_CONFIG, models={"mlp_1x512": {"max_epochs": 0}}),
+                                      ["models.mlp_1x512.max_epochs", "0", "minimum of 1"]),
+    "unknown training key": (dict(TINY_CONFIG, models={"mlp_1x512": {"learning_rate": 0.1}}),
+                             ["models.mlp_1x512", "learning_rate", "training keys: batch_size"]),
+    "unknown stopping rule": (dict(TINY_CONFIG, training={"stop": {"criterion": "loss"}}),
+                              ["training.stop.criterion", "'loss'", "epochs, margin, train_accuracy"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_values_name_key_value_and_allowed(case):
+    config, fragments = BAD[case]
+    with pytest.raises(plan.ConfigError) as err:
+        load(config)
+    for fragment in fragments:
+        assert fragment in str(err.value)
+
+
+def test_unknown_preset_is_named():
+    with pytest.raises(plan.ConfigError, match="preset: unknown preset 'tiny'; allowed: quick"):
+        plan.apply_preset({"preset": "tiny", "presets": {"quick": {}}, "suites": {}})
+
+
+def test_unquoted_true_corruption_is_accepted():
+    config = load(with_suite(corruptions=[True, "random_labels"]))
+    assert config["suites"]["randomization"]["corruptions"] == ["true", "random_labels"]
+
+
+def test_preset_merges_and_overrides_per_model_and_suite_layers():
+    config = load(dict(TINY_CONFIG, models={"mlp_3x512": {"lr": 0.05}},
+                       presets={"small": {"training": {"max_epochs": 7}, "suites": {"randomization": {"n": [64]}}}},
+                       preset="small"))
+    assert config["suites"]["randomization"]["n"] == [64]
+    assert config["suites"]["randomization"]["datasets"] == ["mnist"]  # untouched keys survive
+    s1 = plan.training_settings(config, "randomization", "mlp_1x512")
+    s3 = plan.training_settings(config, "randomization", "mlp_3x512")
+    assert (s1["lr"], s3["lr"], s1["max_epochs"], s3["max_epochs"]) == (0.01, 0.05, 7, 7)
+    assert s1["stop"] == {"criterion": "train_accuracy", "target": 1.0}  # schema default filled in
+    assert len(plan.cells(config, "randomization")) == 2 * 2
+
+
+def test_repository_config_and_quick_preset_are_valid():
+    full = plan.load(REPO / "config.yaml")
+    quick = plan.load(REPO / "config.yaml", preset="quick")
+    assert len(plan.cells(full, "randomization")) == 2 * 9 * 3 * 2  # datasets x corruptions x seeds x models
+    assert {c.dataset for c in plan.cells(quick, "randomization")} == {"mnist"}
+    assert len(plan.cells(quick, "randomization")) == 9 * 2
+
+
+SNAKEMAKE_CASES = ["unknown dataset", "unknown model", "unknown corruption", "p above 1", "n too large"]
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("case", SNAKEMAKE_CASES)
+def test_snakemake_stops_before_any_job(case, tmp_path):
+    config, fragments = BAD[case]
+    workdir = make_workdir(tmp_path, config)
+    proc = snakemake(workdir, "--cores", "1", check=False)
+    assert proc.returncode != 0
+    for fragment in fragments:
+        assert fragment in proc.stderr + proc.stdout
+    assert not (workdir / "results").exists()
+
+
+@pytest.mark.workflow
+def test_snakemake_schema_error_names_the_key(tmp_path):
+    workdir = make_workdir(tmp_path, dict(TINY_CONFIG, training={"max_epochs": 0}))
+    proc = snakemake(workdir, "--cores", "1", check=False)
+    out = proc.stderr + proc.stdout
+    assert proc.returncode != 0 and "0 is less than the minimum of 1" in out
+    assert "['training']['max_epochs']" in out and not (workdir / "results").exists()

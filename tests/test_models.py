@@ -1,0 +1,31 @@
+import pytest
+import torch
+
+from gengap.models import MODELS, build_model, count_params
+from gengap.registry import UnknownNameError
+
+# SPEC 1.1: parameter counts on 28x28x3 input.
+EXPECTED_PARAMS = {"mlp_1x512": 1_209_866, "mlp_3x512": 1_735_178}
+
+
+@pytest.mark.parametrize("name,expected", EXPECTED_PARAMS.items())
+def test_parameter_counts_on_28x28x3(name, expected):
+    assert count_params(build_model(name, (3, 28, 28), 10)) == expected
+
+
+@pytest.mark.parametrize("name", MODELS.names())
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 28, 28)])
+def test_every_model_runs_on_grey_and_colour_input(name, shape):
+    net = build_model(name, shape, 10)
+    assert net(torch.randn(4, *shape)).shape == (4, 10)
+
+
+def test_unknown_model_lists_the_allowed_names():
+    with pytest.raises(UnknownNameError, match="unknown model 'resnet'; allowed: mlp_1x512, mlp_3x512"):
+        build_model("resnet", (1, 28, 28))
+
+
+def test_dropout_switch_adds_dropout_layers():
+    net = build_model("mlp_3x512", (1, 28, 28), 10, dropout=0.5)
+    assert sum(isinstance(m, torch.nn.Dropout) for m in net.modules()) == 3
+    assert count_params(net) == count_params(build_model("mlp_3x512", (1, 28, 28), 10))

@@ -1,0 +1,106 @@
+import math
+
+import pytest
+import torch
+
+from gengap.train.loop import fit, margins_of
+from gengap.train.schedules import lr_at_step
+from gengap.train.stopping import EvalStats, should_stop
+from gengap.models import build_model
+
+SETTINGS = dict(lr=0.05, momentum=0.9, weight_decay=0.0, batch_size=32, lr_decay=0.95,
+                lr_decay_examples=50_000, max_epochs=200, eval_every=1,
+                stop={"criterion": "train_accuracy", "target": 1.0})
+
+
+def toy_problem(n=128, d=20, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 1, 1, d, generator=g), torch.randint(10, (n,), generator=g)
+
+
+def test_lr_decays_per_examples_seen_not_per_epoch():
+    # one decay step per 50,000 examples: 390.625 steps of 128 examples
+    assert lr_at_step(0, lr=0.01, batch_size=128, decay=0.95) == 0.01
+    assert lr_at_step(50_000 // 128 * 2, lr=0.01, batch_size=100, decay=0.95) == pytest.approx(0.01 * 0.95 ** (780 * 100 / 50_000))
+    assert lr_at_step(500, lr=0.1, batch_size=100, decay=0.95) == pytest.approx(0.1 * 0.95)
+    # small n: after 300 epochs of 4,096 points the rate is still 0.95^24.6 = 28 % of its start
+    assert lr_at_step(300 * 32, lr=1.0, batch_size=128, decay=0.95) == pytest.approx(0.95 ** (300 * 4096 / 50_000))
+
+
+def test_margins_and_stopping_rules():
+    logits = torch.tensor([[3.0, 1.0, 0.0], [0.0, 2.0, 5.0], [1.0, 1.0, 1.0]])
+    m = margins_of(logits, torch.tensor([0, 2, 1]))
+    assert m.tolist() == [2.0, 3.0, 0.0]
+    stats = EvalStats(loss=0.1, accuracy=2 / 3, margins=m)
+    assert not should_stop(stats, {"criterion": "train_accuracy", "target": 1.0})
+    assert should_stop(stats, {"criterion": "train_accuracy", "target": 0.6})
+    assert should_stop(stats, {"criterion": "margin", "gamma": 2.0, "fraction": 0.6})
+    assert not should_stop(stats, {"criterion": "margin", "gamma": 2.5, "fraction": 0.6})
+    assert not should_stop(stats, {"criterion": "epochs"})
+
+
+def test_fits_random_labels_to_100_percent_and_records_steps_to_fit():
+    x, y = toy_problem()
+    net = build_model("mlp_1x512", (1, 1, 20), 10)
+    out = fit(net, x, y, SETTINGS, seed=0, log=lambda m: None)
+    assert out.status == "fitted"
+    assert out.final["train_accuracy"] == 1.0
+    assert out.steps_to_fit == out.steps == out.epochs * math.ceil(128 / 32)
+    assert [h["epoch"] for h in out.history] == list(range(1, out.epochs + 1))
+
+
+def test_epoch_cap_is_reported_when_the_rule_is_not_met():
+    x, y = toy_problem()
+    out = fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, dict(SETTINGS, max_epochs=2),
+              seed=0, log=lambda m: None)
+    assert out.status == "max_epochs" and out.epochs == 2 and out.steps_to_fit is None
+
+
+def test_same_seed_gives_identical_weights_on_cpu():
+    x, y = toy_problem()
+    nets = []
+    for _ in range(2):
+        torch.manual_seed(1)
+        net = build_model("mlp_1x512", (1, 1, 20), 10)
+        fit(net, x, y, dict(SETTINGS, max_epochs=3), seed=5, log=lambda m: None)
+        nets.append(net)
+    for a, b in zip(nets[0].parameters(), nets[1].parameters()):
+        assert torch.equal(a, b)
+
+
+def test_non_finite_loss_is_recorded_as_diverged_not_raised():
+    x, y = toy_problem()
+    x[3] = float("nan")
+    out = fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, SETTINGS, seed=0, log=lambda m: None)
+    assert out.status == "diverged" and out.epochs == 1
+    assert math.isnan(out.history[-1]["train_loss"])
+
+
+def test_killed_run_resumes_from_checkpoint_with_identical_result(tmp_path):
+    x, y = toy_problem()
+    settings = dict(SETTINGS, max_epochs=6, stop={"criterion": "epochs"})
+
+    def run(log, ckpt=None):
+        torch.manual_seed(3)
+        net = build_model("mlp_1x512", (1, 1, 20), 10, dropout=0.3)  # dropout: the global RNG matters
+        fit(net, x, y, settings, seed=2, log=log, checkpoint=ckpt, checkpoint_seconds=0, progress_seconds=0)
+        return net
+
+    reference = run(lambda m: None)
+
+    class Killed(Exception):
+        pass
+
+    def killer(msg):
+        if msg.startswith("epoch     4"):
+            raise Killed
+
+    ckpt = tmp_path / "checkpoint.pt"
+    with pytest.raises(Killed):
+        run(killer, ckpt)
+    assert ckpt.exists()
+    messages = []
+    resumed = run(messages.append, ckpt)
+    assert messages[0] == "resumed from checkpoint at epoch 3 (step 12)"
+    for a, b in zip(reference.parameters(), resumed.parameters()):
+        assert torch.equal(a, b)

@@ -1,0 +1,79 @@
+"""The workflow end to end on a tiny config: outputs, and which jobs each kind of edit reruns."""
+
+import copy
+import shutil
+
+import pandas as pd
+import pytest
+
+from workflow_helpers import TINY_CONFIG, make_workdir, planned_jobs, snakemake, write_config
+
+pytestmark = pytest.mark.workflow
+CELLS = 4  # 2 models x 2 corruptions x 1 n x 1 seed
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A workdir in which the tiny grid has run to completion."""
+    workdir = make_workdir(tmp_path_factory.mktemp("finished"))
+    snakemake(workdir, "--cores", "2")
+    return workdir
+
+
+@pytest.fixture
+def workdir(finished, tmp_path):
+    """A private copy of the finished run (results and Snakemake's metadata included)."""
+    dest = tmp_path / "w"
+    shutil.copytree(finished, dest, symlinks=True)
+    return dest
+
+
+def test_complete_run_produces_summaries_and_figures(finished):
+    summary = pd.read_parquet(finished / "results/summary/randomization.parquet")
+    assert len(summary) == CELLS * 7  # one row per cell and measure
+    assert set(summary["measure"]) == {"train_error", "test_error", "gap", "params",
+                                       "spectral_product", "frobenius_product", "dist_init"}
+    assert summary["error"].isna().all()
+    assert set(summary["status"]) <= {"fitted", "max_epochs"}
+    assert summary.groupby("corruption")["label_noise"].first().to_dict() == {"true": 0.0, "labels@0.5": 0.5}
+    history = pd.read_parquet(finished / "results/summary/history/randomization.parquet")
+    assert len(history) == CELLS * 2  # two epochs each
+    for name in ("label_noise", "loss_curves"):
+        for ext in ("png", "pdf"):
+            assert (finished / f"results/figures/randomization/{name}.{ext}").stat().st_size > 1000
+    cell = finished / "results/cells/randomization/mnist/labels@0.5/n128/seed0/mlp_1x512"
+    assert {p.name for p in cell.iterdir()} == {"init.pt", "final.pt", "history.parquet",
+                                                "record.json", "measures.parquet"}
+    assert (finished / "results/logs/train/randomization/mnist/labels@0.5/n128/seed0/mlp_1x512.log").read_text().count("epoch") >= 2
+    assert (finished / "results/benchmarks/train/randomization/mnist/labels@0.5/n128/seed0/mlp_1x512.tsv").exists()
+
+
+def test_after_a_complete_run_a_dry_run_schedules_nothing(workdir):
+    assert planned_jobs(workdir) == {}
+
+
+def test_adding_a_seed_schedules_only_the_new_cells(workdir):
+    config = copy.deepcopy(TINY_CONFIG)
+    config["suites"]["randomization"]["seeds"] = [0, 1]
+    write_config(workdir, config)
+    assert planned_jobs(workdir) == {"training_set": 2, "train": CELLS, "measure": CELLS,
+                                     "summarize": 1, "figure": 2}
+
+
+def test_editing_measure_code_reruns_measures_not_training(workdir):
+    norms = workdir / "src/gengap/measures/norms.py"
+    norms.write_text(norms.read_text() + "\n# an edit\n")
+    assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "figure": 2}
+
+
+def test_editing_one_models_settings_reruns_only_that_model(workdir):
+    config = copy.deepcopy(TINY_CONFIG)
+    config["models"]["mlp_3x512"] = {"lr": 0.02}
+    write_config(workdir, config)
+    assert planned_jobs(workdir) == {"train": 2, "measure": 2, "summarize": 1, "figure": 2}
+
+
+def test_editing_figure_code_redraws_figures_only(workdir):
+    figures = workdir / "src/gengap/report/figures.py"
+    figures.write_text(figures.read_text() + "\n# an edit\n")
+    assert planned_jobs(workdir) == {"figure": 2}

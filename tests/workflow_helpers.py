@@ -1,0 +1,72 @@
+"""Running the real Snakemake workflow on a tiny config inside a temporary copy of the repo.
+
+The copy carries its own ``src/`` (put first on PYTHONPATH), so a test can edit library code
+and watch which jobs become stale without touching the checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import REPO, shared_data_root
+
+TINY_CONFIG = {
+    "results_dir": "results",
+    "training": {"max_epochs": 2, "batch_size": 64},
+    "models": {"mlp_1x512": {}, "mlp_3x512": {}},
+    "suites": {
+        "randomization": {
+            "datasets": ["mnist"],
+            "models": ["mlp_1x512", "mlp_3x512"],
+            "corruptions": ["true", "labels@0.5"],
+            "n": [128],
+            "seeds": [0],
+        }
+    },
+}
+
+
+def make_workdir(dest: Path, config: dict | None = None) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("Snakefile", "workflow", "src", "profiles"):
+        src = REPO / name
+        if src.is_symlink():
+            os.symlink(os.readlink(src), dest / name)
+        elif src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(src, dest / name)
+    write_config(dest, config or TINY_CONFIG)
+    return dest
+
+
+def write_config(workdir: Path, config: dict) -> None:
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(workdir / "src"), GENGAP_DATA_ROOT=str(shared_data_root()))
+    proc = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env,
+                          capture_output=True, text=True, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def planned_jobs(workdir: Path) -> dict[str, int]:
+    """Jobs a dry run would execute, by rule ({} when nothing is to be done)."""
+    proc = snakemake(workdir, "--dry-run", "--cores", "1")
+    out = proc.stdout + proc.stderr
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:", 1)[1]
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", table, flags=re.M))
+    counts.pop("total", None)
+    return {rule: int(n) for rule, n in counts.items() if rule != "all"}
