@@ -13,7 +13,7 @@ def test_parameter_counts_on_28x28x3(name, expected):
     assert count_params(build_model(name, (3, 28, 28), 10)) == expected
 
 
-@pytest.mark.parametrize("name", MODELS.names())
+@pytest.mark.parametrize("name", [*MODELS, "mlp_2x64_nobias"])
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 28, 28)])
 def test_every_model_runs_on_grey_and_colour_input(name, shape):
     net = build_model(name, shape, 10)
@@ -29,3 +29,13 @@ def test_dropout_switch_adds_dropout_layers():
     net = build_model("mlp_3x512", (1, 28, 28), 10, dropout=0.5)
     assert sum(isinstance(m, torch.nn.Dropout) for m in net.modules()) == 3
     assert count_params(net) == count_params(build_model("mlp_3x512", (1, 28, 28), 10))
+
+
+def test_bias_free_mlp_family_by_name():
+    net = build_model("mlp_5x1024_nobias", (1, 28, 28), 10)
+    assert count_params(net) == 784 * 1024 + 4 * 1024 * 1024 + 1024 * 10  # no biases
+    assert all(not isinstance(m, torch.nn.Linear) or m.bias is None for m in net.modules())
+    w = net[3].weight  # Glorot uniform: std sqrt(2 / (fan_in + fan_out))
+    assert w.std().item() == pytest.approx((2 / 2048) ** 0.5, rel=0.02)
+    with pytest.raises(UnknownNameError, match="mlp_<depth>x<width>_nobias"):
+        build_model("mlp_5x_nobias", (1, 28, 28))

@@ -67,15 +67,15 @@ def _schema() -> dict:
     return yaml.safe_load(SCHEMA_PATH.read_text())
 
 
-def _check_training_override(override: dict, where: str, schema: dict) -> None:
-    """Validate a partial training block (per model or per suite) against the training schema."""
-    sub = {**schema["$defs"]["training"], "$defs": schema["$defs"]}
+def _check_override(override: dict, where: str, schema: dict, block: str = "training") -> None:
+    """Validate a partial block (training or measure_options, per model or per suite)."""
+    sub = {**schema["$defs"][block], "$defs": schema["$defs"]}
     errors = sorted(jsonschema.Draft202012Validator(sub).iter_errors(override), key=lambda e: list(e.path))
     if errors:
         err = errors[0]
         key = ".".join([where, *map(str, err.path)])
         allowed = ", ".join(sorted(sub["properties"]))
-        hint = f" (training keys: {allowed})" if err.validator == "additionalProperties" else ""
+        hint = f" ({block} keys: {allowed})" if err.validator == "additionalProperties" else ""
         raise ConfigError(f"{key}: {err.message}{hint}")
 
 
@@ -91,13 +91,15 @@ def check(config: dict) -> None:
     schema = _schema()
     for model, override in (config.get("models") or {}).items():
         _check_name(lambda v: MODELS[v], f"models.{model}", model)
-        _check_training_override(override or {}, f"models.{model}", schema)
+        _check_override(override or {}, f"models.{model}", schema)
     _check_stop_rule(config["training"]["stop"], "training.stop")
     if not config.get("suites"):
         raise ConfigError("suites: no suite is configured")
     for suite_name, suite in config["suites"].items():
         where = f"suites.{suite_name}"
-        _check_training_override(suite.get("training") or {}, f"{where}.training", schema)
+        _check_override(suite.get("training") or {}, f"{where}.training", schema)
+        _check_override(suite.get("measure_options") or {}, f"{where}.measure_options", schema,
+                        "measure_options")
         if "stop" in (suite.get("training") or {}):
             _check_stop_rule(suite["training"]["stop"], f"{where}.training.stop")
         for i, name in enumerate(suite["datasets"]):
@@ -138,6 +140,7 @@ class Cell:
     corruption: str
     n: int
     seed: int
+    draw: int
     model: str
 
     def key(self) -> dict:
@@ -145,10 +148,20 @@ class Cell:
 
 
 def cells(config: dict, suite: str) -> list[Cell]:
-    """Every cell of a suite's grid (datasets x corruptions x n x seeds x models)."""
+    """Every cell of a suite's grid (datasets x corruptions x n x seeds x draws x models).
+
+    ``draw`` 2 is a second, independent training sample of the same size, trained from the same
+    initialization (Nagarajan & Kolter's S2); most suites have one draw.
+    """
     s = config["suites"][suite]
-    return [Cell(suite, d, c, n, seed, m) for d in s["datasets"] for c in s["corruptions"]
-            for n in s["n"] for seed in s["seeds"] for m in s["models"]]
+    return [Cell(suite, d, c, n, seed, draw, m) for d in s["datasets"] for c in s["corruptions"]
+            for n in s["n"] for seed in s["seeds"] for draw in range(1, s["draws"] + 1)
+            for m in s["models"]]
+
+
+def measure_options(config: dict, suite: str) -> dict:
+    """Global measure options overridden by the suite's."""
+    return {**config["measure_options"], **(config["suites"][suite].get("measure_options") or {})}
 
 
 def training_settings(config: dict, suite: str, model: str) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Generic, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -19,11 +20,24 @@ class UnknownNameError(KeyError):
 
 
 class Registry(Generic[T]):
-    """Maps names to objects; ``register`` is a decorator."""
+    """Maps names to objects; ``register`` is a decorator.
+
+    ``register_pattern`` adds a family of names (a regular expression): looking up a matching
+    name returns the object called with the match's groups, so ``mlp_5x1024_nobias`` can be
+    built from its name alone.
+    """
 
     def __init__(self, kind: str):
         self.kind = kind
         self._items: dict[str, T] = {}
+        self._patterns: list[tuple[re.Pattern, str, Callable[..., T]]] = []
+
+    def register_pattern(self, regex: str, shown_as: str) -> Callable:
+        def decorate(factory):
+            self._patterns.append((re.compile(regex), shown_as, factory))
+            return factory
+
+        return decorate
 
     def register(self, name: str | None = None) -> Callable[[T], T]:
         def decorate(obj: T) -> T:
@@ -36,16 +50,24 @@ class Registry(Generic[T]):
         return decorate
 
     def __getitem__(self, name: str) -> T:
-        try:
+        if isinstance(name, str) and name in self._items:
             return self._items[name]
-        except (KeyError, TypeError):
-            raise UnknownNameError(self.kind, name, self.names()) from None
+        for regex, _, factory in self._patterns:
+            match = regex.fullmatch(name) if isinstance(name, str) else None
+            if match:
+                return factory(*match.groups())
+        raise UnknownNameError(self.kind, name, self.names())
 
     def __contains__(self, name: object) -> bool:
-        return name in self._items
+        try:
+            self[name]  # type: ignore[index]
+            return True
+        except UnknownNameError:
+            return False
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)
 
     def names(self) -> list[str]:
-        return sorted(self._items)
+        """Registered names, then the name patterns as shown to users."""
+        return sorted(self._items) + [shown for _, shown, _ in self._patterns]

@@ -2,7 +2,7 @@
 
 import torch
 
-from gengap.config import cells, training_settings
+from gengap.config import cells, measure_options, training_settings
 from gengap.data.corruptions import corruption_digest
 from gengap.data.sources import data_root
 from gengap.models import model_digest
@@ -13,8 +13,9 @@ DEVICE = config["device"]
 # Jobs that will train on a GPU declare it, so a profile can cap them (resources: gpu=N).
 USES_GPU = int(DEVICE == "cuda" or (DEVICE == "auto" and torch.cuda.is_available()))
 
-CELL_DIR = R + "/cells/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/{model}"
-TRAINING_SET = R + "/training_sets/{dataset}/n{n}/seed{seed}/{corruption}.pt"
+CELL_DIR = R + "/cells/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}"
+TRAINING_SET = R + "/training_sets/{dataset}/n{n}/seed{seed}/draw{draw}/{corruption}.pt"
+CELL_LOG = "{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}"
 
 
 wildcard_constraints:
@@ -24,12 +25,21 @@ wildcard_constraints:
     corruption="[A-Za-z0-9_@.]+",
     n=r"\d+",
     seed=r"\d+",
+    draw=r"\d+",
     figure="[A-Za-z0-9_]+",
 
 
 def cell_files(suite, name):
     """One file of every cell of a suite."""
     return [expand(CELL_DIR + "/" + name, **c.key())[0] for c in cells(config, suite)]
+
+
+def other_draw(wc):
+    """The cell trained on the other draw (S2 for S1 and back), for suites with two draws."""
+    if config["suites"][wc.suite]["draws"] < 2:
+        return []
+    other = dict(wc.items(), draw=2 if int(wc.draw) == 1 else 1)
+    return expand(CELL_DIR + "/final.pt", **other)
 
 
 def figure_files(suite):

@@ -23,7 +23,7 @@ rule training_set:
     params:
         code=lambda wc: corruption_digest(wc.corruption),
     log:
-        R + "/logs/training_set/{dataset}/n{n}/seed{seed}/{corruption}.log",
+        R + "/logs/training_set/{dataset}/n{n}/seed{seed}/draw{draw}/{corruption}.log",
     resources:
         mem_mb=8000,
     script:

@@ -8,15 +8,16 @@ rule measure:
         init=rules.train.output.init,
         final=rules.train.output.final,
         record=rules.train.output.record,
+        other_draw=other_draw,
     output:
         CELL_DIR + "/measures.parquet",
     params:
         measures=lambda wc: config["suites"][wc.suite]["measures"],
-        options=config["measure_options"],
+        options=lambda wc: measure_options(config, wc.suite),
         code=stage_digest("measure"),
         device=DEVICE,
     log:
-        R + "/logs/measure/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/{model}.log",
+        R + "/logs/measure/" + CELL_LOG + ".log",
     threads: 1
     resources:
         gpu=USES_GPU,

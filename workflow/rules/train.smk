@@ -15,9 +15,9 @@ rule train:
         code=lambda wc: {"train": stage_digest("train"), "model": model_digest(wc.model)},
         device=DEVICE,
     log:
-        R + "/logs/train/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/{model}.log",
+        R + "/logs/train/" + CELL_LOG + ".log",
     benchmark:
-        R + "/benchmarks/train/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/{model}.tsv"
+        R + "/benchmarks/train/" + CELL_LOG + ".tsv"
     threads: 1
     resources:
         gpu=USES_GPU,

@@ -7,6 +7,7 @@ measure_cell(
     snakemake.input.final,
     snakemake.input.record,
     snakemake.output[0],
+    other_draw_path=(snakemake.input.other_draw or [None])[0],
     measures=list(snakemake.params.measures),
     options=dict(snakemake.params.options),
     device=snakemake.params.device,

@@ -9,7 +9,7 @@ train_cell(
     history_path=snakemake.output.history,
     record_path=snakemake.output.record,
     cell={"suite": wc.suite, "dataset": wc.dataset, "model": wc.model,
-          "corruption": wc.corruption, "n": int(wc.n), "seed": int(wc.seed)},
+          "corruption": wc.corruption, "n": int(wc.n), "seed": int(wc.seed), "draw": int(wc.draw)},
     model_name=wc.model,
     settings=dict(snakemake.params.settings),
     seed=int(wc.seed),

@@ -3,5 +3,6 @@ from gengap.joblog import job_log
 
 log = job_log(snakemake.log[0])
 wc = snakemake.wildcards
-write_training_set(snakemake.input[0], int(wc.n), int(wc.seed), wc.corruption, snakemake.output[0])
-log(f"wrote {wc.corruption} on {wc.n} points of {wc.dataset} (seed {wc.seed})")
+write_training_set(snakemake.input[0], int(wc.n), int(wc.seed), wc.corruption, snakemake.output[0],
+                   draw=int(wc.draw))
+log(f"wrote {wc.corruption} on {wc.n} points of {wc.dataset} (seed {wc.seed}, draw {wc.draw})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-PREPROCESSING = ("standardize", "scale01")
+PREPROCESSING = ("standardize", "scale01", "none")
 
 
 def to_inputs(x: torch.Tensor, mode: str = "standardize") -> torch.Tensor:
@@ -12,7 +12,10 @@ def to_inputs(x: torch.Tensor, mode: str = "standardize") -> torch.Tensor:
 
     ``scale01``: pixels / 255 (the bounds_vs_n protocol, SPEC 1.2).
     ``standardize``: per-image (x - mean) / max(std, 1/sqrt(#values)), as in Zhang et al.
+    ``none``: the stored values as float32 (synthetic data such as the hyperspheres).
     """
+    if mode == "none":
+        return x.float()
     x = x.float() / 255.0
     if mode == "scale01":
         return x

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -17,6 +18,7 @@ import torchvision
 
 from gengap.atomic import save_torch
 from gengap.registry import Registry
+from gengap.seeding import generator
 
 ENV_DATA_ROOT = "GENGAP_DATA_ROOT"
 
@@ -30,6 +32,8 @@ class DatasetInfo:
     train_size: int
     test_size: int
     num_classes: int = 10
+    # Synthetic datasets: sample(n, generator) -> (x, y); training sets are fresh samples.
+    sample: Callable[[int, torch.Generator], tuple[torch.Tensor, torch.Tensor]] | None = None
 
 
 DATASETS: Registry[DatasetInfo] = Registry("dataset")
@@ -39,6 +43,30 @@ for _info in (
     DatasetInfo("cifar10", "CIFAR10", "cifar-10-batches-py", (3, 32, 32), 50_000, 10_000),
 ):
     DATASETS.register(_info.name)(_info)
+
+
+HYPERSPHERE_RADII = (1.0, 1.1)
+
+
+def sample_hyperspheres(d: int, n: int, gen: torch.Generator, radii=HYPERSPHERE_RADII):
+    """n points, half uniform on the sphere of radius radii[0] (class 0) and half on radii[1]
+    (class 1) in R^d, in random order (SPEC 1.3). Drawn with a CPU generator so that a seed gives
+    the same points on every machine."""
+    y = torch.arange(n) % 2
+    y = y[torch.randperm(n, generator=gen)]
+    z = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    r = torch.tensor(radii, dtype=torch.float64)[y]
+    x = z / z.norm(dim=1, keepdim=True) * r[:, None]
+    return x.float().reshape(n, 1, 1, d), y
+
+
+@DATASETS.register_pattern(r"hypersphere_d(\d+)", "hypersphere_d<dim>")
+def hypersphere(d: str) -> DatasetInfo:
+    """Two concentric spheres (radius 1 and 1.1) in ``d`` dimensions; any n can be drawn."""
+    dim = int(d)
+    return DatasetInfo(f"hypersphere_d{dim}", "", "", (1, 1, dim), train_size=2**31 - 1,
+                       test_size=10_000, num_classes=2,
+                       sample=lambda n, gen: sample_hyperspheres(dim, n, gen))
 
 
 class DatasetUnavailable(RuntimeError):
@@ -69,6 +97,8 @@ def load_dataset(name: str, root: str | os.PathLike, download: bool = True) -> d
     Raises ``DatasetUnavailable`` naming the dataset, the folder searched and how to supply it.
     """
     info = DATASETS[name]
+    if info.sample is not None:
+        return synthetic_dataset(info)
     root = Path(root)
     splits = {}
     for split, train in (("train", True), ("test", False)):
@@ -103,6 +133,15 @@ def load_dataset(name: str, root: str | os.PathLike, download: bool = True) -> d
         "channel_mean": pixels.mean(dim=(0, 2, 3)).float(),
         "channel_std": pixels.std(dim=(0, 2, 3)).float(),
     }
+
+
+def synthetic_dataset(info: DatasetInfo) -> dict:
+    """A synthetic dataset's file: its test set (from a fixed seed); training sets are drawn per cell."""
+    test_x, test_y = info.sample(info.test_size, generator(0, "test", info.name))
+    channels = info.shape[0]
+    return {"name": info.name, "train_x": torch.empty(0, *info.shape), "train_y": torch.empty(0, dtype=torch.int64),
+            "test_x": test_x, "test_y": test_y, "num_classes": info.num_classes,
+            "channel_mean": torch.zeros(channels), "channel_std": torch.ones(channels)}
 
 
 def prepare_dataset(name: str, root: str | os.PathLike, out_path: str | os.PathLike) -> None:

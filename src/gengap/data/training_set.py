@@ -7,23 +7,31 @@ import os
 import torch
 
 from gengap.atomic import save_torch
+from gengap.data.sources import DATASETS
 from gengap.data.corruptions import apply_corruption, corruption_stream
 from gengap.seeding import generator
 
 
-def subset_indices(total: int, n: int, seed: int) -> torch.Tensor:
-    """n distinct training indices drawn from ``seed``; the same for every corruption and model."""
+def subset_indices(total: int, n: int, seed: int, draw: int = 1) -> torch.Tensor:
+    """n distinct training indices drawn from ``seed`` (and ``draw``: 2 is an independent second
+    sample of the same size); the same for every corruption and model."""
     if not 1 <= n <= total:
         raise ValueError(f"n = {n} must be between 1 and the training set size {total}")
-    return torch.randperm(total, generator=generator(seed, "subset", total))[:n]
+    return torch.randperm(total, generator=generator(seed, "subset", total, draw))[:n]
 
 
-def make_training_set(dataset: dict, n: int, seed: int, corruption: str) -> dict:
-    idx = subset_indices(len(dataset["train_y"]), n, seed)
+def make_training_set(dataset: dict, n: int, seed: int, corruption: str, draw: int = 1) -> dict:
+    info = DATASETS[dataset["name"]] if dataset["name"] in DATASETS else None
+    if info is not None and info.sample is not None:  # synthetic: fresh points, not a subset
+        idx = torch.arange(n)
+        train_x, train_y = info.sample(n, generator(seed, "sample", draw))
+    else:
+        idx = subset_indices(len(dataset["train_y"]), n, seed, draw)
+        train_x, train_y = dataset["train_x"][idx], dataset["train_y"][idx]
     out = apply_corruption(
         corruption,
-        dataset["train_x"][idx],
-        dataset["train_y"][idx],
+        train_x,
+        train_y,
         dataset["test_x"],
         gen=generator(seed, "corruption", corruption_stream(corruption)),
         num_classes=dataset["num_classes"],
@@ -38,7 +46,8 @@ def make_training_set(dataset: dict, n: int, seed: int, corruption: str) -> dict
         "indices": idx,
         "train_x": out.train_x.contiguous(),
         "train_y": out.train_y.contiguous(),
-        "clean_train_y": dataset["train_y"][idx],
+        "draw": draw,
+        "clean_train_y": train_y,
         "test_x": out.test_x.contiguous(),
         "test_y": dataset["test_y"],
         "num_classes": dataset["num_classes"],
@@ -46,6 +55,6 @@ def make_training_set(dataset: dict, n: int, seed: int, corruption: str) -> dict
 
 
 def write_training_set(dataset_path: str | os.PathLike, n: int, seed: int, corruption: str,
-                       out_path: str | os.PathLike) -> None:
+                       out_path: str | os.PathLike, draw: int = 1) -> None:
     dataset = torch.load(dataset_path, weights_only=True)
-    save_torch(make_training_set(dataset, n, seed, corruption), out_path)
+    save_torch(make_training_set(dataset, n, seed, corruption, draw), out_path)

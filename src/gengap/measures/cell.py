@@ -17,7 +17,7 @@ from gengap.train.loop import resolve_device
 
 def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
                  measures: list[str], options: dict | None = None, device: str = "auto",
-                 log=print) -> pd.DataFrame:
+                 other_draw_path=None, log=print) -> pd.DataFrame:
     """Compute ``measures`` for a trained cell; write a tidy Parquet table (one row per measure)."""
     dev = resolve_device(device)
     record = json.loads(open(record_path).read())
@@ -31,6 +31,9 @@ def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
         test_x=to_inputs(data["test_x"].to(dev), mode),
         test_y=data["test_y"].to(dev),
         options=dict(options or {}),
+        other=load_model(record, other_draw_path, dev).eval() if other_draw_path else None,
+        dataset=record["cell"].get("dataset", ""),
+        stop_rule=record["settings"].get("stop"),
     )
     table = pd.DataFrame(compute_measures(ctx, measures))
     for key, value in record["cell"].items():

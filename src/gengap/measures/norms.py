@@ -19,13 +19,13 @@ def log_product(values) -> float:
 @measure("spectral_product")
 def spectral_product(ctx) -> float:
     """prod_i ||W_i||_2."""
-    return math.exp(log_product(spectral_norm(w) for w in weight_matrices(ctx.net)))
+    return math.exp(log_product(spectral_norm(w) for w in weight_matrices(ctx.folded)))
 
 
 @measure("frobenius_product")
 def frobenius_product(ctx) -> float:
     """prod_i ||W_i||_F."""
-    return math.exp(log_product(frobenius_norm(w) for w in weight_matrices(ctx.net)))
+    return math.exp(log_product(frobenius_norm(w) for w in weight_matrices(ctx.folded)))
 
 
 @measure("dist_init")

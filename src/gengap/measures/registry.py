@@ -30,6 +30,41 @@ class MeasureContext:
     test_x: torch.Tensor
     test_y: torch.Tensor
     options: dict = field(default_factory=dict)  # gamma, delta, ...
+    other: nn.Module | None = None  # trained on the other draw (S2), same initialization
+    dataset: str = ""
+    stop_rule: dict | None = None  # the rule the cell was trained with
+
+    @property
+    def delta(self) -> float:
+        return float(self.options.get("delta") or 0.01)
+
+    @cached_property
+    def gamma(self) -> float:
+        """The margin of the margin bounds: configured, else the stopping rule's, else the 10th
+        percentile of the training margins (NaN when that is not positive)."""
+        if self.options.get("gamma"):
+            return float(self.options["gamma"])
+        if self.stop_rule and self.stop_rule.get("criterion") == "margin":
+            return float(self.stop_rule.get("gamma", 10.0))
+        q = torch.quantile(self.train_margins.double().cpu(), 0.1).item()
+        return q if q > 0 else float("nan")
+
+    @cached_property
+    def input_norm_max(self) -> float:
+        """B = max_i ||x_i||_2 over the training inputs (as fed to the network)."""
+        return self.train_x.flatten(1).double().norm(dim=1).max().item()
+
+    @cached_property
+    def folded(self) -> nn.Module:
+        from gengap.measures.layers import fold_batchnorm
+
+        return fold_batchnorm(self.net)
+
+    @cached_property
+    def folded_init(self) -> nn.Module:
+        from gengap.measures.layers import fold_batchnorm
+
+        return fold_batchnorm(self.init)
 
     @cached_property
     def train_logits(self) -> torch.Tensor:

@@ -6,7 +6,7 @@ import math
 
 from torch import nn
 
-from gengap.models.registry import model
+from gengap.models.registry import MODELS, model
 
 
 def relu_mlp(in_features: int, widths: list[int], num_classes: int, bias: bool = True,
@@ -30,3 +30,20 @@ def mlp_1x512(input_shape, num_classes, dropout: float = 0.0):
 @model("mlp_3x512")
 def mlp_3x512(input_shape, num_classes, dropout: float = 0.0):
     return relu_mlp(math.prod(input_shape), [512] * 3, num_classes, dropout=dropout)
+
+
+@MODELS.register_pattern(r"mlp_(\d+)x(\d+)_nobias", "mlp_<depth>x<width>_nobias")
+def bias_free_mlp(depth: str, width: str):
+    """Nagarajan & Kolter's network: ``depth`` hidden ReLU layers of ``width``, no biases,
+    Glorot (Xavier) uniform initialization. ``mlp_5x1024_nobias`` is their MNIST network;
+    ``mlp_1x100000_nobias`` their hypersphere network."""
+
+    def build(input_shape, num_classes, dropout: float = 0.0):
+        net = relu_mlp(math.prod(input_shape), [int(width)] * int(depth), num_classes, bias=False,
+                       dropout=dropout)
+        for layer in net:
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_uniform_(layer.weight)
+        return net
+
+    return build

@@ -14,7 +14,7 @@ from gengap.data.corruptions import label_corruption_level
 # Fields of a cell's record that every summary row carries.
 RECORD_FIELDS = ("status", "epochs", "steps", "steps_to_fit", "time_to_fit_s", "wall_time_s",
                  "device", "code_version")
-CELL_KEYS = ["suite", "dataset", "model", "corruption", "n", "seed"]
+CELL_KEYS = ["suite", "dataset", "model", "corruption", "n", "seed", "draw"]
 
 
 def _record_row(path: str | os.PathLike) -> dict:

@@ -28,6 +28,7 @@ from torch import nn
 
 from gengap.atomic import save_torch
 from gengap.seeding import derive_seed
+from gengap.train.losses import LOSSES
 from gengap.train.schedules import lr_at_step
 from gengap.train.stopping import EvalStats, should_stop
 
@@ -92,7 +93,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     """Train ``net`` in place on device tensors ``x``, ``y`` with SGD until the stopping rule.
 
     ``settings`` keys: lr, momentum, weight_decay, batch_size, lr_decay, lr_decay_examples,
-    max_epochs, eval_every, stop (a dict with ``criterion`` and its options).
+    max_epochs, eval_every, loss (default cross_entropy), stop (a dict with ``criterion`` and its options).
     """
     n, bs = len(y), int(settings["batch_size"])
     device = x.device
@@ -115,6 +116,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
         else:
             log("ignoring a checkpoint written with other settings")
 
+    loss_fn = LOSSES[settings.get("loss", "cross_entropy")]
     lr_kwargs = dict(lr=settings["lr"], batch_size=bs, decay=settings["lr_decay"],
                      decay_examples=settings["lr_decay_examples"])
     eval_every = int(settings.get("eval_every", 1))
@@ -130,7 +132,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
             idx = perm[i : i + bs]
             for group in opt.param_groups:
                 group["lr"] = lr_at_step(step, **lr_kwargs)
-            loss = F.cross_entropy(net(x[idx]), y[idx])
+            loss = loss_fn(net(x[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
