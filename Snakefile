@@ -25,6 +25,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/summarize.smk"
+include: "workflow/rules/theory.smk"
 
 
 rule all:

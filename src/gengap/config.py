@@ -27,6 +27,13 @@ from gengap.train.stopping import STOP_RULES
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
+DEFAULT_FIGURES = {
+    "train": ("label_noise", "loss_curves"),
+    "expressivity": ("expressivity",),
+    "kernel": ("kernel",),
+}
+
+
 class ConfigError(ValueError):
     """A bad config value; the message names the key, the value and what is allowed."""
 
@@ -97,13 +104,24 @@ def check(config: dict) -> None:
         raise ConfigError("suites: no suite is configured")
     for suite_name, suite in config["suites"].items():
         where = f"suites.{suite_name}"
+        if suite["figures"] is None:
+            suite["figures"] = list(DEFAULT_FIGURES[suite["kind"]])
+        for i, name in enumerate(suite["datasets"]):
+            _check_name(lambda v: DATASETS[v], f"{where}.datasets[{i}]", name)
+        _check_sizes(suite, where)
+        for i, name in enumerate(suite["figures"]):
+            _check_name(lambda v: FIGURES[v], f"{where}.figures[{i}]", name)
+        if suite["kind"] != "train":
+            continue
+        for key in ("models", "corruptions"):
+            if not suite.get(key):
+                raise ConfigError(f"{where}.{key}: missing; a suite of kind 'train' needs datasets, "
+                                  "models, corruptions, n and seeds")
         _check_override(suite.get("training") or {}, f"{where}.training", schema)
         _check_override(suite.get("measure_options") or {}, f"{where}.measure_options", schema,
                         "measure_options")
         if "stop" in (suite.get("training") or {}):
             _check_stop_rule(suite["training"]["stop"], f"{where}.training.stop")
-        for i, name in enumerate(suite["datasets"]):
-            _check_name(lambda v: DATASETS[v], f"{where}.datasets[{i}]", name)
         for i, name in enumerate(suite["models"]):
             _check_name(lambda v: MODELS[v], f"{where}.models[{i}]", name)
         for i, spec in enumerate(suite["corruptions"]):
@@ -117,14 +135,15 @@ def check(config: dict) -> None:
                 raise ConfigError(f"{key}: {err}; allowed: p in [0, 1], e.g. labels@0.2") from None
         for i, name in enumerate(suite["measures"]):
             _check_name(lambda v: MEASURES[v], f"{where}.measures[{i}]", name)
-        for i, name in enumerate(suite["figures"]):
-            _check_name(lambda v: FIGURES[v], f"{where}.figures[{i}]", name)
-        for i, n in enumerate(suite["n"]):
-            for dataset in suite["datasets"]:
-                size = DATASETS[dataset].train_size
-                if n > size:
-                    raise ConfigError(f"{where}.n[{i}]: n = {n} is larger than the training set of "
-                                      f"{dataset} ({size} points); allowed: 1 to {size}")
+
+
+def _check_sizes(suite: dict, where: str) -> None:
+    for i, n in enumerate(suite["n"]):
+        for dataset in suite["datasets"]:
+            size = DATASETS[dataset].train_size
+            if n > size:
+                raise ConfigError(f"{where}.n[{i}]: n = {n} is larger than the training set of "
+                                  f"{dataset} ({size} points); allowed: 1 to {size}")
 
 
 def _check_stop_rule(stop: dict, key: str) -> None:
@@ -147,6 +166,38 @@ class Cell:
         return asdict(self)
 
 
+def suites_of_kind(config: dict, *kinds: str) -> list[str]:
+    return [name for name, s in config["suites"].items() if s["kind"] in kinds]
+
+
+def theory_cells(config: dict, suite: str) -> dict[str, dict]:
+    """Cells of an expressivity or kernel suite: {cell id (a relative path): spec}."""
+    s = config["suites"][suite]
+    out = {}
+    if s["kind"] == "expressivity":
+        for d in s["datasets"]:
+            for labels in s["labels"]:
+                for n in s["n"]:
+                    for seed in s["seeds"]:
+                        for k in s["depths"]:
+                            out[f"{d}/{labels}/n{n}/seed{seed}/depth{k}"] = dict(
+                                kind="expressivity", dataset=d, labels=labels, n=n, seed=seed, depth=k)
+    elif s["kind"] == "kernel":
+        for d in s["datasets"]:
+            for kernel in s["kernels"]:
+                for n in s["n"]:
+                    for seed in s["seeds"]:
+                        out[f"{d}/{kernel}/n{n}/seed{seed}"] = dict(
+                            kind="kernel", dataset=d, kernel=kernel, n=n, seed=seed,
+                            bandwidth=s["bandwidth"], features=s["features"])
+        sgd = s["sgd_check"]
+        for n in sgd["n"]:
+            for seed in s["seeds"]:
+                out[f"min_norm_sgd/n{n}/d{sgd['d']}/seed{seed}"] = dict(
+                    kind="min_norm_sgd", n=n, d=sgd["d"], epochs=sgd["epochs"], seed=seed)
+    return out
+
+
 def cells(config: dict, suite: str) -> list[Cell]:
     """Every cell of a suite's grid (datasets x corruptions x n x seeds x draws x models).
 
@@ -165,9 +216,12 @@ def measure_options(config: dict, suite: str) -> dict:
 
 
 def training_settings(config: dict, suite: str, model: str) -> dict:
-    """Defaults <- per-model overrides <- per-suite overrides: what one cell trains with."""
-    settings = deep_merge(config["training"], (config.get("models") or {}).get(model) or {})
-    return deep_merge(settings, config["suites"][suite].get("training") or {})
+    """Defaults <- per-model overrides <- per-suite overrides: what one cell trains with.
+    A stopping rule replaces the one below it whole (its options belong to its criterion)."""
+    settings = copy.deepcopy(config["training"])
+    for layer in ((config.get("models") or {}).get(model) or {}, config["suites"][suite].get("training") or {}):
+        settings.update(copy.deepcopy(layer))
+    return settings
 
 
 def load(path: str | Path, preset: str | None = None) -> dict:

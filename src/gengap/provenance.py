@@ -44,7 +44,9 @@ STAGE_CODE = {
     "train": ("gengap.train", "gengap.data.preprocess"),
     "measure": ("gengap.measures", "gengap.data.preprocess"),
     "summary": ("gengap.report.summary",),
-    "figures": ("gengap.report.figures",),
+    "figures": ("gengap.report.figures", "gengap.report.slopes"),
+    "slopes": ("gengap.report.slopes",),
+    "theory": ("gengap.suites", "gengap.data.preprocess", "gengap.data.training_set"),
 }
 
 

@@ -1,8 +1,10 @@
 # Paths, wildcard constraints and per-job parameters, all derived from the validated config.
 
+import re
+
 import torch
 
-from gengap.config import cells, measure_options, training_settings
+from gengap.config import cells, measure_options, suites_of_kind, theory_cells, training_settings
 from gengap.data.corruptions import corruption_digest
 from gengap.data.sources import data_root
 from gengap.models import model_digest
@@ -13,13 +15,14 @@ DEVICE = config["device"]
 # Jobs that will train on a GPU declare it, so a profile can cap them (resources: gpu=N).
 USES_GPU = int(DEVICE == "cuda" or (DEVICE == "auto" and torch.cuda.is_available()))
 
+TRAIN_SUITE = "|".join(map(re.escape, suites_of_kind(config, "train"))) or "(?!)"
 CELL_DIR = R + "/cells/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}"
 TRAINING_SET = R + "/training_sets/{dataset}/n{n}/seed{seed}/draw{draw}/{corruption}.pt"
 CELL_LOG = "{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}"
 
 
 wildcard_constraints:
-    suite="[A-Za-z0-9_]+",
+    suite="|".join(map(re.escape, config["suites"])),  # only configured suites
     dataset="[A-Za-z0-9_]+",
     model="[A-Za-z0-9_]+",
     corruption="[A-Za-z0-9_@.]+",
@@ -50,6 +53,9 @@ def figure_files(suite):
 def all_outputs():
     out = []
     for suite in config["suites"]:
-        out += [R + f"/summary/{suite}.parquet", R + f"/summary/history/{suite}.parquet"]
-        out += figure_files(suite)
+        out += [R + f"/summary/{suite}.parquet"] + figure_files(suite)
+        if config["suites"][suite]["kind"] == "train":
+            out.append(R + f"/summary/history/{suite}.parquet")
+        if config["suites"][suite]["slopes"]:
+            out.append(R + f"/summary/{suite}_slopes.parquet")
     return out

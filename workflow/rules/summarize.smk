@@ -9,12 +9,27 @@ rule summarize:
     output:
         summary=R + "/summary/{suite}.parquet",
         history=R + "/summary/history/{suite}.parquet",
+    wildcard_constraints:
+        suite=TRAIN_SUITE,
     params:
         code=stage_digest("summary"),
     log:
         R + "/logs/summarize/{suite}.log",
     script:
         "../scripts/summarize.py"
+
+
+rule slopes:
+    input:
+        rules.summarize.output.summary,
+    output:
+        R + "/summary/{suite}_slopes.parquet",
+    params:
+        code=stage_digest("slopes"),
+    log:
+        R + "/logs/slopes/{suite}.log",
+    script:
+        "../scripts/slopes.py"
 
 
 rule figure:
@@ -24,6 +39,8 @@ rule figure:
     output:
         png=R + "/figures/{suite}/{figure}.png",
         pdf=R + "/figures/{suite}/{figure}.pdf",
+    wildcard_constraints:
+        suite=TRAIN_SUITE,
     params:
         code=stage_digest("figures"),
     log:

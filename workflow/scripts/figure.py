@@ -2,6 +2,6 @@ from gengap.joblog import job_log
 from gengap.report.figures import draw_figure
 
 log = job_log(snakemake.log[0])
-draw_figure(snakemake.wildcards.figure, snakemake.input.summary, snakemake.input.history,
+draw_figure(snakemake.wildcards.figure, snakemake.input.summary, snakemake.input.get("history"),
             snakemake.output.png, snakemake.output.pdf)
 log(f"drew {snakemake.wildcards.figure}")

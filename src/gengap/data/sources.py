@@ -69,6 +69,18 @@ def hypersphere(d: str) -> DatasetInfo:
                        sample=lambda n, gen: sample_hyperspheres(dim, n, gen))
 
 
+@DATASETS.register_pattern(r"gaussian_d(\d+)", "gaussian_d<dim>")
+def gaussian_points(d: str) -> DatasetInfo:
+    """Standard Gaussian points in ``d`` dimensions with uniform labels on 10 classes."""
+    dim = int(d)
+
+    def sample(n, gen):
+        return torch.randn(n, 1, 1, dim, generator=gen), torch.randint(10, (n,), generator=gen)
+
+    return DatasetInfo(f"gaussian_d{dim}", "", "", (1, 1, dim), train_size=2**31 - 1,
+                       test_size=1_000, num_classes=10, sample=sample)
+
+
 class DatasetUnavailable(RuntimeError):
     """The dataset is neither in the data root nor downloadable."""
 

@@ -47,3 +47,15 @@ def bias_free_mlp(depth: str, width: str):
         return net
 
     return build
+
+
+@MODELS.register_pattern(r"mlp_(\d+)x(\d+)", "mlp_<depth>x<width>")
+def mlp_with_biases(depth: str, width: str):
+    """``depth`` hidden ReLU layers of ``width`` with biases, PyTorch's default initialization.
+    (A bias-free ReLU net is positively homogeneous, so it cannot separate concentric spheres:
+    the hypersphere suite needs biases.)"""
+
+    def build(input_shape, num_classes, dropout: float = 0.0):
+        return relu_mlp(math.prod(input_shape), [int(width)] * int(depth), num_classes, dropout=dropout)
+
+    return build

@@ -63,8 +63,101 @@ def save_figure(fig, png_path: str | os.PathLike, pdf_path: str | os.PathLike) -
     plt.close(fig)
 
 
-def draw_figure(name: str, summary_path: str, history_path: str, png_path: str, pdf_path: str) -> None:
+def draw_figure(name: str, summary_path: str, history_path: str | None, png_path: str, pdf_path: str) -> None:
     """Draw the registered figure ``name`` from a suite's summary tables into PNG and PDF."""
     sns.set_theme(style="whitegrid", context="paper")
-    fig = FIGURES[name](pd.read_parquet(summary_path), pd.read_parquet(history_path))
+    history = pd.read_parquet(history_path) if history_path else None
+    fig = FIGURES[name](pd.read_parquet(summary_path), history)
     save_figure(fig, png_path, pdf_path)
+
+
+# --- bounds against n (Nagarajan & Kolter) ----------------------------------------------------
+
+BOUND_MEASURES = ["test_error", "vc", "frobenius_bound", "bartlett17", "neyshabur18", "neyshabur18_init",
+                  "neyshabur19", "path_norm_bound", "pacbayes_init", "pacbayes_mag_flatness"]
+
+
+def _against_n(summary: pd.DataFrame, measures: list[str], ylabel: str, title: str):
+    """Log-log lines of ``measures`` against n, the pooled fitted slope of each in the legend."""
+    from gengap.report.slopes import fit_slope
+
+    df = summary[summary["measure"].isin(measures) & (summary["draw"] == 1)].copy()
+    if df.empty:
+        raise ValueError(f"none of {measures} in this suite's summary")
+    labels = {m: f"{m} (slope {fit_slope(g['n'], g['value'])['slope']:+.2f})"
+              for m, g in df.groupby("measure")}
+    df["curve"] = df["measure"].map(labels)
+    df = df[df["value"] > 0]
+    order = [labels[m] for m in measures if m in labels]
+    g = sns.relplot(data=df, x="n", y="value", hue="curve", hue_order=order, col="model", kind="line",
+                    marker="o", errorbar=_errorbar(df), height=4, aspect=1.3)
+    g.set(xscale="log", yscale="log")
+    g.set_axis_labels("training set size n", ylabel)
+    g.figure.suptitle(title, y=1.03)
+    g.legend.set_title("measure (fitted log-log slope)")
+    return g.figure
+
+
+@figure("bounds_vs_n")
+def bounds_vs_n(summary: pd.DataFrame, history: pd.DataFrame):
+    """Each bound and the test error against n (log-log), slopes in the legend."""
+    return _against_n(summary, BOUND_MEASURES, "value on the error (>1 is vacuous)",
+                      "generalization bounds and test error against n")
+
+
+@figure("distances_vs_n")
+def distances_vs_n(summary: pd.DataFrame, history: pd.DataFrame):
+    """Distance from initialization and between the weights trained on S1 and S2, against n."""
+    return _against_n(summary, ["dist_init", "dist_s2"], "Frobenius distance",
+                      "distance from initialization / between S1 and S2 weights")
+
+
+@figure("hypersphere")
+def hypersphere(summary: pd.DataFrame, history: pd.DataFrame):
+    """Test error, error on S' and the uniform-convergence lower bound against n."""
+    df = summary[summary["measure"].isin(["test_error", "sprime_error", "uc_lower_bound"])
+                 & (summary["draw"] == 1)].copy()
+    g = sns.relplot(data=df, x="n", y="value", hue="measure", style="model", col="dataset", kind="line",
+                    marker="o", errorbar=_errorbar(df), height=3.5, aspect=1.3)
+    g.set(xscale="log", ylim=(-0.02, 1.02))
+    g.set_axis_labels("training set size n", "error / bound")
+    return g.figure
+
+
+# --- theory suites -----------------------------------------------------------------------------
+
+@figure("expressivity")
+def expressivity(summary: pd.DataFrame, history: pd.DataFrame | None):
+    """Worst interpolation residual (float64 and float32) and parameter count against n."""
+    res = summary.melt(id_vars=["dataset", "labels", "n", "depth", "seed"],
+                       value_vars=["residual_float64", "residual_float32"], var_name="precision", value_name="residual")
+    res["precision"] = res["precision"].str.replace("residual_", "")
+    res["construction"] = res["labels"] + ", depth " + res["depth"].astype(str)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    sns.lineplot(data=res, x="n", y="residual", hue="construction", style="precision", markers=True, ax=axes[0],
+                 errorbar=None)
+    axes[0].set(xscale="log", yscale="log", title="worst |c(z_i) - y_i|")
+    size = summary.drop_duplicates(["n", "depth", "d"]).copy()
+    size["construction"] = "depth " + size["depth"].astype(str)
+    sns.lineplot(data=size, x="n", y="params", hue="construction", marker="o", ax=axes[1], errorbar=None)
+    sns.lineplot(data=size.drop_duplicates("n"), x="n", y="params_2n_plus_d", color="black", ls=":",
+                 label="2n + d", ax=axes[1], errorbar=None)
+    axes[1].set(xscale="log", yscale="log", title="parameters of the module")
+    fig.tight_layout()
+    return fig
+
+
+@figure("kernel")
+def kernel(summary: pd.DataFrame, history: pd.DataFrame | None):
+    """Test error and RKHS norm of minimum-norm interpolation against n, per kernel."""
+    df = summary[summary["kind"] == "kernel"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    sns.lineplot(data=df, x="n", y="test_error", hue="kernel", style="dataset", marker="o", ax=axes[0],
+                 errorbar=_errorbar(df))
+    axes[0].axhline(0.9, color="grey", lw=0.8, ls=":")
+    axes[0].set(xscale="log", title="test error (training error is 0)")
+    sns.lineplot(data=df, x="n", y="rkhs_norm", hue="kernel", style="dataset", marker="o", ax=axes[1],
+                 errorbar=_errorbar(df))
+    axes[1].set(xscale="log", yscale="log", title="RKHS norm sqrt(tr(a^T K a))")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,172 @@
+"""Zhang et al.'s Theorem 1: a two-layer ReLU network with 2n + d weights fits any labelling of
+n distinct points in R^d, and its depth-k variant of width n/k + 3.
+
+Construction: project every point on a direction a so that the projections x_i = <a, z_i> are
+distinct; sort them; put one threshold between consecutive projections
+(b_1 < x_1 < b_2 < x_2 < ... < b_n < x_n); then A_ij = max(x_i - b_j, 0) is lower triangular with
+a positive diagonal and A w = y is solved by forward substitution in float64. The network is
+c(z) = sum_j w_j max(<a, z> - b_j, 0).
+
+The direction is the best of ``tries`` random Gaussian directions by the smallest gap between
+consecutive projections relative to their spread (well separated projections keep A well
+conditioned). Thresholds sit halfway between neighbours, so every diagonal entry of A is half a gap.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from scipy.linalg.lapack import dtrcon
+from torch import nn
+
+
+class DuplicatePointsError(ValueError):
+    """Two input points are identical: no function can give them different labels."""
+
+
+class ProjectionReLUNet(nn.Module):
+    """c(z) = sum_j w_j relu(<a, z> - b_j): exactly d + 2n parameters."""
+
+    def __init__(self, a: torch.Tensor, b: torch.Tensor, w: torch.Tensor):
+        super().__init__()
+        self.a, self.b, self.w = nn.Parameter(a), nn.Parameter(b), nn.Parameter(w)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        p = z.flatten(1) @ self.a
+        return torch.relu(p[:, None] - self.b[None, :]) @ self.w
+
+
+def check_distinct(z: torch.Tensor) -> None:
+    uniq, inverse, counts = torch.unique(z, dim=0, return_inverse=True, return_counts=True)
+    if len(uniq) < len(z):
+        group = int(torch.nonzero(counts > 1)[0])
+        idx = torch.nonzero(inverse == group).flatten()[:5].tolist()
+        raise DuplicatePointsError(f"points {idx} are identical; the construction needs n distinct points")
+
+
+def choose_direction(z: torch.Tensor, gen: torch.Generator, tries: int = 16) -> tuple[torch.Tensor, float]:
+    """The random unit direction whose sorted projections have the largest smallest gap (relative)."""
+    best, best_score = None, -1.0
+    for _ in range(tries):
+        a = torch.randn(z.shape[1], generator=gen, dtype=torch.float64)
+        a /= a.norm()
+        p = (z @ a).sort().values
+        gaps = p.diff()
+        score = (gaps.min() / (p[-1] - p[0])).item() if len(p) > 1 else 1.0
+        if score > best_score:
+            best, best_score = a, score
+    if best_score <= 0:
+        raise DuplicatePointsError("no direction separates the points (are they distinct?)")
+    return best, best_score
+
+
+def thresholds(x_sorted: torch.Tensor) -> torch.Tensor:
+    """b_1 < x_1 < b_2 < ... < b_n < x_n, each b_j halfway to the previous projection."""
+    first_gap = x_sorted[1] - x_sorted[0] if len(x_sorted) > 1 else torch.tensor(1.0, dtype=x_sorted.dtype)
+    return torch.cat([(x_sorted[:1] - first_gap / 2), (x_sorted[:-1] + x_sorted[1:]) / 2])
+
+
+def build_two_layer(z: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> tuple[ProjectionReLUNet, dict]:
+    """The 2n + d network interpolating (z_i, y_i); z is [n, d] (any shape flattened), y real."""
+    z = z.flatten(1).double()
+    y = y.double()
+    check_distinct(z)
+    a, separation = choose_direction(z, gen)
+    x = z @ a
+    order = x.argsort()
+    xs, ys = x[order], y[order]
+    b = thresholds(xs)
+    A = torch.relu(xs[:, None] - b[None, :])  # lower triangular, diagonal = half gaps > 0
+    w = torch.linalg.solve_triangular(A, ys[:, None], upper=False).squeeze(1)
+    rcond, info = dtrcon(A.numpy(), norm="1", uplo="L", diag="N")
+    net = ProjectionReLUNet(a, b, w)
+    gaps = xs.diff()
+    report = {"min_gap": gaps.min().item() if len(gaps) else math.nan,
+              "relative_min_gap": separation,
+              "condition_1norm": 1 / rcond if rcond > 0 else math.inf}
+    return net, report
+
+
+class DepthKNet(nn.Sequential):
+    """An ordinary stack of Linear + ReLU layers; most weights are zero (see ``build_depth_k``)."""
+
+
+def build_depth_k(z: torch.Tensor, y: torch.Tensor, k: int, gen: torch.Generator) -> tuple[nn.Module, dict]:
+    """Depth-k variant: the n thresholds split into k blocks, one hidden layer per block.
+
+    Layer 0 computes p = <a, z> - b_1 + gap (positive on the data). Layer t (1..k) carries p,
+    computes relu(p - c_j) for the thresholds of block t, and carries the running sum of the
+    previous blocks as s+ = relu(s), s- = relu(-s); the output adds the last block. Width
+    n/k + 3 (rounded up); the non-zero weights are d + O(n).
+    """
+    two, report = build_two_layer(z, y, gen)
+    a, b, w = two.a.detach(), two.b.detach(), two.w.detach()
+    n, d = len(b), len(a)
+    shift = b[0] - (b[1] - b[0] if n > 1 else 1.0)  # p = <a, z> - shift > 0 on every data point
+    blocks = list(torch.arange(n).tensor_split(k))
+    width = max(len(blk) for blk in blocks) + 3  # block units, p, s+, s-
+    dt = torch.float64
+    layers: list[nn.Module] = []
+    first = nn.Linear(d, 1).double()
+    with torch.no_grad():
+        first.weight.copy_(a[None, :])
+        first.bias.fill_(-shift)
+    layers += [first, nn.ReLU()]
+    prev_units, prev_block = 1, None  # previous layer: [p] or [block units..., p, s+, s-]
+    for t, blk in enumerate(blocks):
+        lin = nn.Linear(prev_units, width).double()
+        W = torch.zeros(width, prev_units, dtype=dt)
+        c = torch.zeros(width, dtype=dt)
+        p_in = 0 if prev_block is None else width - 3  # where p sits in the previous layer
+        for i, j in enumerate(blk.tolist()):  # threshold units of this block
+            W[i, p_in] = 1.0
+            c[i] = -(b[j] - shift)
+        W[width - 3, p_in] = 1.0  # carry p
+        if prev_block is not None:  # s = s_prev + sum over the previous block
+            for sign, row in ((1.0, width - 2), (-1.0, width - 1)):
+                W[row, width - 2], W[row, width - 1] = sign, -sign
+                for i, j in enumerate(prev_block.tolist()):
+                    W[row, i] = sign * w[j]
+        with torch.no_grad():
+            lin.weight.copy_(W)
+            lin.bias.copy_(c)
+        layers += [lin, nn.ReLU()]
+        prev_units, prev_block = width, blk
+    out = nn.Linear(width, 1, bias=False).double()
+    Wo = torch.zeros(1, width, dtype=dt)
+    for i, j in enumerate(prev_block.tolist()):
+        Wo[0, i] = w[j]
+    Wo[0, width - 2], Wo[0, width - 1] = 1.0, -1.0
+    with torch.no_grad():
+        out.weight.copy_(Wo)
+    layers += [out, nn.Flatten(0)]
+    net = DepthKNet(nn.Flatten(), *layers)
+    report = dict(report, width=width,
+                  nonzero_weights=int(sum((p != 0).sum() for p in net.parameters())))
+    return net, report
+
+
+@torch.no_grad()
+def residuals(net: nn.Module, z: torch.Tensor, y: torch.Tensor) -> dict:
+    """Worst |c(z_i) - y_i| in float64 and with the module cast to float32."""
+    y64 = y.double()
+    r64 = (net.double()(z.double()).flatten() - y64).abs().max().item()
+    net32 = net.float()
+    r32 = (net32(z.float()).double().flatten() - y64).abs().max().item()
+    net.double()
+    return {"residual_float64": r64, "residual_float32": r32}
+
+
+def expressivity_cell(z: torch.Tensor, y: torch.Tensor, depth: int, seed: int) -> dict:
+    """Build the construction for (z, y) and report its size, conditioning and residuals."""
+    from gengap.seeding import generator
+
+    gen = generator(seed, "expressivity_direction")
+    if depth == 1:
+        net, report = build_two_layer(z, y, gen)
+    else:
+        net, report = build_depth_k(z, y, depth, gen)
+    n, d = len(y), z.flatten(1).shape[1]
+    return {"n": n, "d": d, "depth": depth, "params": sum(p.numel() for p in net.parameters()),
+            "params_2n_plus_d": 2 * n + d, **report, **residuals(net, z, y)}

@@ -1,0 +1,113 @@
+"""Minimum-norm kernel interpolation (Zhang et al. section 5) and the linear-model fact behind it.
+
+K alpha = Y is solved exactly (one-hot Y, no ridge) by Cholesky in float64; only if the
+factorization fails is a jitter added (1e-12 x mean diagonal, x10 until it succeeds), and the
+jitter is reported. Kernel matrices are built in row blocks so that no [n, n, d] intermediate
+exists; predictions on the test set are made block by block as well.
+
+Kernels: ``rbf`` (Gaussian on raw pixels, bandwidth from the median heuristic unless given) and
+``linear_features`` (linear kernel on random ReLU features phi(x) = relu(W x) / sqrt(D), W Gaussian,
+D features: with D >= n the kernel has full rank, which a linear kernel on 784 raw pixels does not
+for n > 784).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+
+from gengap.seeding import generator
+
+BLOCK = 4096
+
+
+def median_bandwidth(x: torch.Tensor, gen: torch.Generator, sample: int = 2000) -> float:
+    """Median pairwise Euclidean distance on a random subsample (the median heuristic)."""
+    idx = torch.randperm(len(x), generator=gen)[:sample].to(x.device)
+    d = torch.cdist(x[idx], x[idx])
+    return d[torch.triu(torch.ones_like(d, dtype=torch.bool), diagonal=1)].median().item()
+
+
+def kernel_matrix(x1: torch.Tensor, x2: torch.Tensor, kind: str, bandwidth: float | None = None,
+                  block: int = BLOCK) -> torch.Tensor:
+    rows = []
+    for i in range(0, len(x1), block):
+        a = x1[i : i + block]
+        if kind == "rbf":
+            rows.append(torch.exp(-torch.cdist(a, x2).pow(2) / (2 * bandwidth**2)))
+        elif kind == "linear":
+            rows.append(a @ x2.T)
+        else:
+            raise ValueError(f"unknown kernel {kind!r}; allowed: rbf, linear")
+    return torch.cat(rows)
+
+
+def random_relu_features(x: torch.Tensor, features: int, gen: torch.Generator) -> torch.Tensor:
+    W = torch.randn(x.shape[1], features, generator=gen, dtype=torch.float64).to(x.device, x.dtype)
+    return torch.relu(x @ W) / math.sqrt(features)
+
+
+def solve_exact(K: torch.Tensor, Y: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """alpha with K alpha = Y by Cholesky; jitter only if needed (returned)."""
+    jitter = 0.0
+    scale = K.diagonal().mean().item()
+    eye = torch.eye(len(K), dtype=K.dtype, device=K.device)
+    while True:
+        L, info = torch.linalg.cholesky_ex(K + jitter * eye if jitter else K)
+        if int(info) == 0:
+            return torch.cholesky_solve(Y, L), jitter
+        jitter = scale * 1e-12 if jitter == 0 else jitter * 10
+        if jitter > scale:
+            raise RuntimeError("kernel matrix is not positive definite even with jitter = its mean diagonal")
+
+
+def kernel_cell(train_x, train_y, test_x, test_y, *, kernel: str, num_classes: int, seed: int,
+                bandwidth: float | None = None, features: int = 8192, device="cpu") -> dict:
+    """Interpolate one-hot labels with the given kernel; report errors and the RKHS norm."""
+    t0 = time.perf_counter()
+    xtr = train_x.flatten(1).double().to(device)
+    xte = test_x.flatten(1).double().to(device)
+    if kernel == "linear_features":
+        gen = generator(seed, "kernel_features")
+        xtr, xte = random_relu_features(xtr, features, gen), random_relu_features(xte, features, generator(seed, "kernel_features"))
+        kind = "linear"
+    elif kernel == "rbf":
+        kind = "rbf"
+        bandwidth = bandwidth or median_bandwidth(xtr, generator(seed, "bandwidth"))
+    else:
+        raise ValueError(f"unknown kernel {kernel!r}; allowed: rbf, linear_features")
+    Y = torch.nn.functional.one_hot(train_y.to(device), num_classes).double()
+    K = kernel_matrix(xtr, xtr, kind, bandwidth)
+    alpha, jitter = solve_exact(K, Y)
+    train_pred = (K @ alpha).argmax(1)
+    rkhs = math.sqrt(max((alpha * (K @ alpha)).sum().item(), 0.0))
+    del K
+    test_pred = torch.cat([(kernel_matrix(xte[i : i + BLOCK], xtr, kind, bandwidth) @ alpha).argmax(1)
+                           for i in range(0, len(xte), BLOCK)])
+    return {"kernel": kernel, "n": len(train_y), "bandwidth": bandwidth,
+            "train_error": (train_pred.cpu() != train_y).float().mean().item(),
+            "test_error": (test_pred.cpu() != test_y).float().mean().item(),
+            "rkhs_norm": rkhs, "jitter": jitter, "seconds": time.perf_counter() - t0}
+
+
+def min_norm_sgd_cell(n: int, d: int, seed: int, epochs: int = 2000, batch_size: int = 10) -> dict:
+    """SGD from w = 0 on the squared loss of an underdetermined X w = y (d > n) against the
+    minimum-norm solution X^T (X X^T)^{-1} y; float64 throughout."""
+    if d <= n:
+        raise ValueError(f"the check needs d > n (got n = {n}, d = {d})")
+    gen = generator(seed, "min_norm_sgd")
+    X = torch.randn(n, d, generator=gen, dtype=torch.float64) / math.sqrt(d)
+    y = torch.randn(n, generator=gen, dtype=torch.float64)
+    w_min = X.T @ torch.linalg.solve(X @ X.T, y)
+    w = torch.zeros(d, dtype=torch.float64)
+    lr = 1.0 / X.pow(2).sum(1).max().item()  # stable for every single-row update
+    for _ in range(epochs):
+        perm = torch.randperm(n, generator=gen)
+        for i in range(0, n, batch_size):
+            idx = perm[i : i + batch_size]
+            w -= lr * X[idx].T @ (X[idx] @ w - y[idx]) / len(idx)
+    return {"n": n, "d": d, "epochs": epochs,
+            "relative_distance": ((w - w_min).norm() / w_min.norm()).item(),
+            "train_residual": (X @ w - y).norm().item() / y.norm().item()}
