@@ -30,7 +30,7 @@ BAD = {
     "unknown dataset": (with_suite(datasets=["mnist", "svhn"]),
                         ["suites.randomization.datasets[1]", "'svhn'", "cifar10, fashion_mnist, mnist"]),
     "unknown model": (with_suite(models=["resnet18"]),
-                      ["suites.randomization.models[0]", "'resnet18'", "mlp_1x512, mlp_3x512"]),
+                      ["suites.randomization.models[0]", "'resnet18'", "alexnet_small, inception_small"]),
     "unknown corruption": (with_suite(corruptions=["true", "blur"]),
                            ["suites.randomization.corruptions[1]", "'blur'", "gaussian, labels"]),
     "p above 1": (with_suite(corruptions=["labels@1.5"]),
@@ -59,6 +59,26 @@ def test_bad_values_name_key_value_and_allowed(case):
         assert fragment in str(err.value)
 
 
+def test_train_suite_needs_models_and_corruptions():
+    config = copy.deepcopy(TINY_CONFIG)
+    del config["suites"]["randomization"]["models"]
+    with pytest.raises(plan.ConfigError, match="suites.randomization.models: missing"):
+        load(config)
+
+
+def test_theory_suites_expand_into_cells_and_check_sizes():
+    config = load({"suites": {"e": {"kind": "expressivity", "datasets": ["mnist"], "n": [10, 20], "seeds": [0],
+                                    "depths": [1, 2]},
+                              "k": {"kind": "kernel", "datasets": ["fashion_mnist"], "n": [30], "seeds": [1]}}})
+    assert len(plan.theory_cells(config, "e")) == 2 * 2 * 2  # labels x n x depths
+    kernel_cells = plan.theory_cells(config, "k")
+    assert set(kernel_cells) == {"fashion_mnist/rbf/n30/seed1", "fashion_mnist/linear_features/n30/seed1",
+                                 "min_norm_sgd/n100/d1000/seed1"}
+    assert config["suites"]["e"]["figures"] == ["expressivity"]
+    with pytest.raises(plan.ConfigError, match="suites.e.n.0.: n = 70000"):
+        load({"suites": {"e": {"kind": "expressivity", "datasets": ["mnist"], "n": [70000], "seeds": [0]}}})
+
+
 def test_unknown_preset_is_named():
     with pytest.raises(plan.ConfigError, match="preset: unknown preset 'tiny'; allowed: quick"):
         plan.apply_preset({"preset": "tiny", "presets": {"quick": {}}, "suites": {}})
@@ -85,9 +105,12 @@ def test_preset_merges_and_overrides_per_model_and_suite_layers():
 def test_repository_config_and_quick_preset_are_valid():
     full = plan.load(REPO / "config.yaml")
     quick = plan.load(REPO / "config.yaml", preset="quick")
+    assert set(full["suites"]) == {"randomization", "bounds_vs_n", "hypersphere", "expressivity", "kernel"}
+    assert plan.cells(full, "bounds_vs_n")[0].model == "mlp_5x1024_nobias"
+    assert len(plan.cells(full, "bounds_vs_n")) == 9 * 2  # n x draws
     assert len(plan.cells(full, "randomization")) == 2 * 9 * 3 * 2  # datasets x corruptions x seeds x models
     assert {c.dataset for c in plan.cells(quick, "randomization")} == {"mnist"}
-    assert len(plan.cells(quick, "randomization")) == 9 * 2
+    assert len(plan.cells(quick, "randomization")) == 9 * 2 and quick["suites"]["randomization"]["n"] == [2048]
 
 
 SNAKEMAKE_CASES = ["unknown dataset", "unknown model", "unknown corruption", "p above 1", "n too large"]

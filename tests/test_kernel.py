@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from gengap.suites.kernel import kernel_cell, kernel_matrix, median_bandwidth, min_norm_sgd_cell, solve_exact
+from gengap.suites.kernel import feature_kernel, kernel_cell, kernel_matrix, median_bandwidth, min_norm_sgd_cell, solve_exact
 
 
 def test_kernel_matrix_in_blocks_equals_the_direct_formula():
@@ -13,6 +13,17 @@ def test_kernel_matrix_in_blocks_equals_the_direct_formula():
     direct = torch.exp(-((x[:, None] - x[None]) ** 2).sum(-1) / (2 * 1.5**2))
     assert torch.allclose(K, direct, atol=1e-12)
     assert torch.allclose(kernel_matrix(x, x, "linear", block=5), x @ x.T)
+
+
+def test_feature_kernel_in_blocks_equals_one_feature_matrix():
+    from gengap.seeding import generator
+
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(20, 6, generator=g, dtype=torch.float64)
+    K = feature_kernel(x, x[:7], features=10, seed=1, block=4)
+    W = torch.cat([torch.randn(6, w, generator=generator(1, "kernel_features", s), dtype=torch.float64)
+                   for s, w in ((0, 4), (4, 4), (8, 2))], dim=1)
+    assert torch.allclose(K, torch.relu(x @ W) @ torch.relu(x[:7] @ W).T / 10)
 
 
 def test_median_heuristic():
@@ -29,7 +40,7 @@ def test_exact_solve_interpolates_and_reports_jitter_only_when_needed():
     assert jitter == 0.0 and torch.allclose(K @ alpha, Y, atol=1e-8)
     singular = torch.ones(4, 4, dtype=torch.float64)  # rank one: Cholesky fails without jitter
     _, jitter = solve_exact(singular, torch.ones(4, 1, dtype=torch.float64))
-    assert jitter > 0
+    assert jitter > 0 and torch.equal(singular, torch.ones(4, 4, dtype=torch.float64))  # K restored
 
 
 @pytest.mark.parametrize("kernel", ["rbf", "linear_features"])

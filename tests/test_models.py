@@ -5,7 +5,8 @@ from gengap.models import MODELS, build_model, count_params
 from gengap.registry import UnknownNameError
 
 # SPEC 1.1: parameter counts on 28x28x3 input.
-EXPECTED_PARAMS = {"mlp_1x512": 1_209_866, "mlp_3x512": 1_735_178}
+EXPECTED_PARAMS = {"inception_small": 1_649_402, "inception_small_nobn": 1_649_402, "alexnet_small": 1_387_786,
+                   "mlp_1x512": 1_209_866, "mlp_3x512": 1_735_178}
 
 
 @pytest.mark.parametrize("name,expected", EXPECTED_PARAMS.items())
@@ -21,7 +22,7 @@ def test_every_model_runs_on_grey_and_colour_input(name, shape):
 
 
 def test_unknown_model_lists_the_allowed_names():
-    with pytest.raises(UnknownNameError, match="unknown model 'resnet'; allowed: mlp_1x512, mlp_3x512"):
+    with pytest.raises(UnknownNameError, match="unknown model 'resnet'; allowed: alexnet_small, inception_small, inception_small_nobn, mlp_1x512"):
         build_model("resnet", (1, 28, 28))
 
 
@@ -39,3 +40,9 @@ def test_bias_free_mlp_family_by_name():
     assert w.std().item() == pytest.approx((2 / 2048) ** 0.5, rel=0.02)
     with pytest.raises(UnknownNameError, match="mlp_<depth>x<width>_nobias"):
         build_model("mlp_5x_nobias", (1, 28, 28))
+
+
+def test_inception_batchnorm_has_no_affine_parameters_and_nobn_has_none():
+    bn = [m for m in build_model("inception_small", (3, 28, 28)).modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert len(bn) == 1 + 2 * 8 + 2 and all(not m.affine for m in bn)  # stem, 8 inceptions, 2 downsamples
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in build_model("inception_small_nobn", (3, 28, 28)).modules())

@@ -41,11 +41,11 @@ def test_complete_run_produces_summaries_and_figures(finished):
     for name in ("label_noise", "loss_curves"):
         for ext in ("png", "pdf"):
             assert (finished / f"results/figures/randomization/{name}.{ext}").stat().st_size > 1000
-    cell = finished / "results/cells/randomization/mnist/labels@0.5/n128/seed0/mlp_1x512"
+    cell = finished / "results/cells/randomization/mnist/labels@0.5/n128/seed0/draw1/mlp_1x512"
     assert {p.name for p in cell.iterdir()} == {"init.pt", "final.pt", "history.parquet",
                                                 "record.json", "measures.parquet"}
-    assert (finished / "results/logs/train/randomization/mnist/labels@0.5/n128/seed0/mlp_1x512.log").read_text().count("epoch") >= 2
-    assert (finished / "results/benchmarks/train/randomization/mnist/labels@0.5/n128/seed0/mlp_1x512.tsv").exists()
+    assert (finished / "results/logs/train/randomization/mnist/labels@0.5/n128/seed0/draw1/mlp_1x512.log").read_text().count("epoch") >= 2
+    assert (finished / "results/benchmarks/train/randomization/mnist/labels@0.5/n128/seed0/draw1/mlp_1x512.tsv").exists()
 
 
 def test_after_a_complete_run_a_dry_run_schedules_nothing(workdir):
@@ -77,3 +77,56 @@ def test_editing_figure_code_redraws_figures_only(workdir):
     figures = workdir / "src/gengap/report/figures.py"
     figures.write_text(figures.read_text() + "\n# an edit\n")
     assert planned_jobs(workdir) == {"figure": 2}
+
+
+THEORY_AND_BOUNDS = {
+    "results_dir": "results",
+    "suites": {
+        "bounds": {
+            "datasets": ["mnist"], "models": ["mlp_1x32_nobias"], "corruptions": ["true"],
+            "n": [64, 128, 256], "seeds": [0], "draws": 2, "slopes": True,
+            "measures": ["test_error", "margins", "dist_init", "dist_s2", "bartlett17", "neyshabur19",
+                         "pacbayes_mag_flatness"],
+            "figures": ["bounds_vs_n", "distances_vs_n"],
+            "training": {"lr": 0.1, "momentum": 0.0, "batch_size": 64, "lr_decay": 1.0, "preprocess": "scale01",
+                         "loss": "sigmoid_cross_entropy", "max_epochs": 3,
+                         "stop": {"criterion": "margin", "gamma": 10.0, "fraction": 0.99}},
+            "measure_options": {"flatness_points": 64},
+        },
+        "sphere": {
+            "datasets": ["hypersphere_d20"], "models": ["mlp_1x16"], "corruptions": ["true"], "n": [64],
+            "seeds": [0], "measures": ["test_error", "sprime_error", "uc_lower_bound"], "figures": ["hypersphere"],
+            "training": {"lr": 0.5, "momentum": 0.0, "preprocess": "none", "max_epochs": 2},
+        },
+        "expr": {"kind": "expressivity", "datasets": ["mnist", "gaussian_d30"], "n": [50, 100], "seeds": [0],
+                 "depths": [1, 3]},
+        "kern": {"kind": "kernel", "datasets": ["mnist"], "n": [100], "seeds": [0], "features": 256,
+                 "sgd_check": {"n": [20], "d": 100, "epochs": 200}},
+    },
+}
+
+
+def test_bounds_hypersphere_and_theory_suites_run_end_to_end(tmp_path):
+    workdir = make_workdir(tmp_path, THEORY_AND_BOUNDS)
+    snakemake(workdir, "--cores", "2")
+    res = workdir / "results"
+    bounds = pd.read_parquet(res / "summary/bounds.parquet")
+    assert set(bounds["draw"]) == {1, 2} and bounds["error"].isna().all()
+    assert (bounds.loc[bounds["measure"] == "dist_s2", "value"] > 0).all()
+    assert {"bartlett17", "bartlett17_numerator", "margins_gamma", "pacbayes_mag_flatness_sigma"} <= set(bounds["measure"])
+    slopes = pd.read_parquet(res / "summary/bounds_slopes.parquet")
+    assert set(slopes["measure"]) >= {"test_error", "dist_init", "bartlett17"} and slopes["pooled"].any()
+    sphere = pd.read_parquet(res / "summary/sphere.parquet")
+    assert set(sphere["measure"]) == {"test_error", "sprime_error", "uc_lower_bound"}
+    expr = pd.read_parquet(res / "summary/expr.parquet")
+    assert len(expr) == 2 * 2 * 2 * 2  # datasets x labels x n x depths
+    assert (expr["residual_float64"] < 1e-6).all()
+    assert (expr.loc[expr["depth"] == 1, "params"] == expr.loc[expr["depth"] == 1, "params_2n_plus_d"]).all()
+    kern = pd.read_parquet(res / "summary/kern.parquet")
+    assert set(kern["kind"]) == {"kernel", "min_norm_sgd"}
+    assert (kern.loc[kern["kind"] == "kernel", "train_error"] == 0).all()
+    for suite, figs in (("bounds", ["bounds_vs_n", "distances_vs_n"]), ("sphere", ["hypersphere"]),
+                        ("expr", ["expressivity"]), ("kern", ["kernel"])):
+        for name in figs:
+            assert (res / f"figures/{suite}/{name}.png").exists()
+    assert planned_jobs(workdir) == {}

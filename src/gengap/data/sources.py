@@ -14,7 +14,6 @@ from typing import Callable
 
 import numpy as np
 import torch
-import torchvision
 
 from gengap.atomic import save_torch
 from gengap.registry import Registry
@@ -99,6 +98,8 @@ def _to_tensors(ds) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _open(info: DatasetInfo, root: Path, train: bool, download: bool):
+    import torchvision  # slow to import (~2 s): only the job that decodes a dataset needs it
+
     cls = getattr(torchvision.datasets, info.torchvision_class)
     return cls(root=str(root), train=train, download=download)
 

@@ -7,8 +7,8 @@ exists; predictions on the test set are made block by block as well.
 
 Kernels: ``rbf`` (Gaussian on raw pixels, bandwidth from the median heuristic unless given) and
 ``linear_features`` (linear kernel on random ReLU features phi(x) = relu(W x) / sqrt(D), W Gaussian,
-D features: with D >= n the kernel has full rank, which a linear kernel on 784 raw pixels does not
-for n > 784).
+D features, accumulated over blocks of features: with D >= n the kernel has full rank, which a
+linear kernel on 784 raw pixels does not for n > 784).
 """
 
 from __future__ import annotations
@@ -44,20 +44,31 @@ def kernel_matrix(x1: torch.Tensor, x2: torch.Tensor, kind: str, bandwidth: floa
     return torch.cat(rows)
 
 
-def random_relu_features(x: torch.Tensor, features: int, gen: torch.Generator) -> torch.Tensor:
-    W = torch.randn(x.shape[1], features, generator=gen, dtype=torch.float64).to(x.device, x.dtype)
-    return torch.relu(x @ W) / math.sqrt(features)
+def feature_kernel(x1: torch.Tensor, x2: torch.Tensor, features: int, seed: int,
+                   block: int = BLOCK) -> torch.Tensor:
+    """phi(x1) phi(x2)^T for phi(x) = relu(W x) / sqrt(D), W Gaussian [d, D], summed over blocks
+    of features so that no [n, D] matrix is ever held; block b of W comes from its own seed."""
+    K = torch.zeros(len(x1), len(x2), dtype=x1.dtype, device=x1.device)
+    for start in range(0, features, block):
+        width = min(block, features - start)
+        W = torch.randn(x1.shape[1], width, generator=generator(seed, "kernel_features", start),
+                        dtype=torch.float64).to(x1.device, x1.dtype)
+        K += torch.relu(x1 @ W) @ torch.relu(x2 @ W).T
+    return K / features
 
 
 def solve_exact(K: torch.Tensor, Y: torch.Tensor) -> tuple[torch.Tensor, float]:
-    """alpha with K alpha = Y by Cholesky; jitter only if needed (returned)."""
+    """alpha with K alpha = Y by Cholesky; jitter (added to the diagonal in place and removed
+    again) only if the factorization fails; the jitter used is returned."""
     jitter = 0.0
     scale = K.diagonal().mean().item()
-    eye = torch.eye(len(K), dtype=K.dtype, device=K.device)
     while True:
-        L, info = torch.linalg.cholesky_ex(K + jitter * eye if jitter else K)
+        K.diagonal().add_(jitter)
+        L, info = torch.linalg.cholesky_ex(K)
+        K.diagonal().sub_(jitter)
         if int(info) == 0:
             return torch.cholesky_solve(Y, L), jitter
+        del L
         jitter = scale * 1e-12 if jitter == 0 else jitter * 10
         if jitter > scale:
             raise RuntimeError("kernel matrix is not positive definite even with jitter = its mean diagonal")
@@ -70,22 +81,22 @@ def kernel_cell(train_x, train_y, test_x, test_y, *, kernel: str, num_classes: i
     xtr = train_x.flatten(1).double().to(device)
     xte = test_x.flatten(1).double().to(device)
     if kernel == "linear_features":
-        gen = generator(seed, "kernel_features")
-        xtr, xte = random_relu_features(xtr, features, gen), random_relu_features(xte, features, generator(seed, "kernel_features"))
-        kind = "linear"
+        def gram(a, b):
+            return feature_kernel(a, b, features, seed)
     elif kernel == "rbf":
-        kind = "rbf"
         bandwidth = bandwidth or median_bandwidth(xtr, generator(seed, "bandwidth"))
+
+        def gram(a, b):
+            return kernel_matrix(a, b, "rbf", bandwidth)
     else:
         raise ValueError(f"unknown kernel {kernel!r}; allowed: rbf, linear_features")
     Y = torch.nn.functional.one_hot(train_y.to(device), num_classes).double()
-    K = kernel_matrix(xtr, xtr, kind, bandwidth)
+    K = gram(xtr, xtr)
     alpha, jitter = solve_exact(K, Y)
     train_pred = (K @ alpha).argmax(1)
     rkhs = math.sqrt(max((alpha * (K @ alpha)).sum().item(), 0.0))
     del K
-    test_pred = torch.cat([(kernel_matrix(xte[i : i + BLOCK], xtr, kind, bandwidth) @ alpha).argmax(1)
-                           for i in range(0, len(xte), BLOCK)])
+    test_pred = torch.cat([(gram(xte[i : i + BLOCK], xtr) @ alpha).argmax(1) for i in range(0, len(xte), BLOCK)])
     return {"kernel": kernel, "n": len(train_y), "bandwidth": bandwidth,
             "train_error": (train_pred.cpu() != train_y).float().mean().item(),
             "test_error": (test_pred.cpu() != test_y).float().mean().item(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import os
 import platform
 import subprocess
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-import torchvision
 
 import gengap
 from gengap.atomic import save_json, save_parquet, save_torch
@@ -37,7 +37,7 @@ def environment(device: torch.device) -> dict:
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
         "torch_threads": torch.get_num_threads(),
         "versions": {"gengap": gengap.__version__, "torch": torch.__version__,
-                     "torchvision": torchvision.__version__, "python": sys.version.split()[0]},
+                     "torchvision": importlib.metadata.version("torchvision"), "python": sys.version.split()[0]},
         "code_version": code_version(),
         "host": platform.node(),
     }
