@@ -105,10 +105,11 @@ def test_preset_merges_and_overrides_per_model_and_suite_layers():
 def test_repository_config_and_quick_preset_are_valid():
     full = plan.load(REPO / "config.yaml")
     quick = plan.load(REPO / "config.yaml", preset="quick")
-    assert set(full["suites"]) == {"randomization", "bounds_vs_n", "hypersphere", "expressivity", "kernel"}
+    assert set(full["suites"]) == {"randomization", "regularization", "rademacher", "bounds_vs_n", "hypersphere",
+                                   "expressivity", "kernel"}
     assert plan.cells(full, "bounds_vs_n")[0].model == "mlp_5x1024_nobias"
     assert len(plan.cells(full, "bounds_vs_n")) == 9 * 2  # n x draws
-    assert len(plan.cells(full, "randomization")) == 2 * 9 * 3 * 2  # datasets x corruptions x seeds x models
+    assert len(plan.cells(full, "randomization")) == 2 * 9 * 3 * 4  # datasets x corruptions x seeds x models
     assert {c.dataset for c in plan.cells(quick, "randomization")} == {"mnist"}
     assert len(plan.cells(quick, "randomization")) == 9 * 2 and quick["suites"]["randomization"]["n"] == [2048]
 

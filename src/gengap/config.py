@@ -22,6 +22,7 @@ from gengap.measures import MEASURES
 from gengap.models import MODELS
 from gengap.registry import UnknownNameError
 from gengap.report.figures import FIGURES
+from gengap.report.tables import TABLES
 from gengap.train.stopping import STOP_RULES
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
@@ -120,6 +121,12 @@ def check(config: dict) -> None:
         _check_override(suite.get("training") or {}, f"{where}.training", schema)
         _check_override(suite.get("measure_options") or {}, f"{where}.measure_options", schema,
                         "measure_options")
+        for reg, override in suite["regularization"].items():
+            if not reg.replace("_", "").isalnum():
+                raise ConfigError(f"{where}.regularization: name {reg!r} must be letters, digits or _")
+            _check_override(override, f"{where}.regularization.{reg}", schema)
+        for i, name in enumerate(suite["tables"]):
+            _check_name(lambda v: TABLES[v], f"{where}.tables[{i}]", name)
         if "stop" in (suite.get("training") or {}):
             _check_stop_rule(suite["training"]["stop"], f"{where}.training.stop")
         for i, name in enumerate(suite["models"]):
@@ -161,6 +168,7 @@ class Cell:
     seed: int
     draw: int
     model: str
+    reg: str = "none"
 
     def key(self) -> dict:
         return asdict(self)
@@ -205,9 +213,9 @@ def cells(config: dict, suite: str) -> list[Cell]:
     initialization (Nagarajan & Kolter's S2); most suites have one draw.
     """
     s = config["suites"][suite]
-    return [Cell(suite, d, c, n, seed, draw, m) for d in s["datasets"] for c in s["corruptions"]
+    return [Cell(suite, d, c, n, seed, draw, m, reg) for d in s["datasets"] for c in s["corruptions"]
             for n in s["n"] for seed in s["seeds"] for draw in range(1, s["draws"] + 1)
-            for m in s["models"]]
+            for m in s["models"] for reg in s["regularization"]]
 
 
 def measure_options(config: dict, suite: str) -> dict:
@@ -215,11 +223,13 @@ def measure_options(config: dict, suite: str) -> dict:
     return {**config["measure_options"], **(config["suites"][suite].get("measure_options") or {})}
 
 
-def training_settings(config: dict, suite: str, model: str) -> dict:
-    """Defaults <- per-model overrides <- per-suite overrides: what one cell trains with.
-    A stopping rule replaces the one below it whole (its options belong to its criterion)."""
+def training_settings(config: dict, suite: str, model: str, reg: str = "none") -> dict:
+    """Defaults <- per-model <- per-suite <- the cell's regularization setting: what one cell
+    trains with. A stopping rule replaces the one below it whole (its options belong to it)."""
     settings = copy.deepcopy(config["training"])
-    for layer in ((config.get("models") or {}).get(model) or {}, config["suites"][suite].get("training") or {}):
+    suite_cfg = config["suites"][suite]
+    for layer in ((config.get("models") or {}).get(model) or {}, suite_cfg.get("training") or {},
+                  (suite_cfg.get("regularization") or {}).get(reg) or {}):
         settings.update(copy.deepcopy(layer))
     return settings
 

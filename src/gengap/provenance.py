@@ -41,11 +41,12 @@ def package_digest(*names: str) -> str:
 # The code each stage depends on (beyond its per-item digests).
 STAGE_CODE = {
     "dataset": ("gengap.data.sources",),
-    "train": ("gengap.train", "gengap.data.preprocess"),
-    "measure": ("gengap.measures", "gengap.data.preprocess"),
+    "train": ("gengap.train", "gengap.data.preprocess", "gengap.data.augment"),
+    "measure": ("gengap.measures", "gengap.data.preprocess", "gengap.data.augment"),
     "summary": ("gengap.report.summary",),
     "figures": ("gengap.report.figures", "gengap.report.slopes"),
     "slopes": ("gengap.report.slopes",),
+    "tables": ("gengap.report.tables",),
     "theory": ("gengap.suites", "gengap.data.preprocess", "gengap.data.training_set"),
 }
 

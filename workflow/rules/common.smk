@@ -16,15 +16,17 @@ DEVICE = config["device"]
 USES_GPU = int(DEVICE == "cuda" or (DEVICE == "auto" and torch.cuda.is_available()))
 
 TRAIN_SUITE = "|".join(map(re.escape, suites_of_kind(config, "train"))) or "(?!)"
-CELL_DIR = R + "/cells/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}"
+CELL_DIR = R + "/cells/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}/{reg}"
 TRAINING_SET = R + "/training_sets/{dataset}/n{n}/seed{seed}/draw{draw}/{corruption}.pt"
-CELL_LOG = "{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}"
+CELL_LOG = "{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}/{reg}"
 
 
 wildcard_constraints:
     suite="|".join(map(re.escape, config["suites"])),  # only configured suites
     dataset="[A-Za-z0-9_]+",
     model="[A-Za-z0-9_]+",
+    reg="[A-Za-z0-9_]+",
+    table="[A-Za-z0-9_]+",
     corruption="[A-Za-z0-9_@.]+",
     n=r"\d+",
     seed=r"\d+",
@@ -56,6 +58,8 @@ def all_outputs():
         out += [R + f"/summary/{suite}.parquet"] + figure_files(suite)
         if config["suites"][suite]["kind"] == "train":
             out.append(R + f"/summary/history/{suite}.parquet")
+        out += expand(R + "/tables/{suite}/{table}.{ext}", suite=suite,
+                      table=config["suites"][suite]["tables"], ext=["parquet", "md"])
         if config["suites"][suite]["slopes"]:
             out.append(R + f"/summary/{suite}_slopes.parquet")
     return out

@@ -47,3 +47,20 @@ rule figure:
         R + "/logs/figures/{suite}/{figure}.log",
     script:
         "../scripts/figure.py"
+
+
+rule table:
+    input:
+        rules.summarize.output.summary,
+    output:
+        parquet=R + "/tables/{suite}/{table}.parquet",
+        markdown=R + "/tables/{suite}/{table}.md",
+    wildcard_constraints:
+        suite=TRAIN_SUITE,
+    params:
+        delta=lambda wc: measure_options(config, wc.suite)["delta"],
+        code=stage_digest("tables"),
+    log:
+        R + "/logs/tables/{suite}/{table}.log",
+    script:
+        "../scripts/table.py"

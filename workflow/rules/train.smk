@@ -11,7 +11,7 @@ rule train:
         history=CELL_DIR + "/history.parquet",
         record=CELL_DIR + "/record.json",
     params:
-        settings=lambda wc: training_settings(config, wc.suite, wc.model),
+        settings=lambda wc: training_settings(config, wc.suite, wc.model, wc.reg),
         code=lambda wc: {"train": stage_digest("train"), "model": model_digest(wc.model)},
         device=DEVICE,
     log:

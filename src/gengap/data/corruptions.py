@@ -25,6 +25,7 @@ class Corrupted:
     train_x: torch.Tensor
     train_y: torch.Tensor
     test_x: torch.Tensor
+    num_classes: int | None = None  # set when the corruption changes the label space
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def corruption_digest(spec: str) -> str:
 def label_corruption_level(spec: str) -> float | None:
     """The label-noise level p of a corruption (true: 0, random labels: 1), else None."""
     name, value = parse_corruption(spec)
-    return {"true": 0.0, "random_labels": 1.0, "labels": value}.get(name)
+    return {"true": 0.0, "random_labels": 1.0, "labels": value}.get(name)  # rademacher: None (2 classes)
 
 
 def apply_corruption(spec: str, train_x, train_y, test_x, *, gen: torch.Generator,
@@ -161,3 +162,11 @@ def gaussian(train_x, train_y, test_x, *, gen, channel_mean, channel_std, **_):
     mean = torch.as_tensor(channel_mean, dtype=torch.float32)[None, :, None, None]
     std = torch.as_tensor(channel_std, dtype=torch.float32)[None, :, None, None]
     return Corrupted(noise * std + mean, train_y, test_x)
+
+
+@corruption("rademacher")
+def rademacher_labels(train_x, train_y, test_x, *, gen, **_):
+    """Binary labels drawn uniformly (sigma in {-1, +1} as classes 0 and 1): training on them
+    measures the empirical Rademacher complexity (SPEC 1.6). The test set keeps its real labels,
+    so test error is meaningless for these cells."""
+    return Corrupted(train_x, torch.randint(2, (len(train_y),), generator=gen), test_x, num_classes=2)

@@ -21,8 +21,23 @@ def to_inputs(x: torch.Tensor, mode: str = "standardize") -> torch.Tensor:
         return x
     if mode != "standardize":
         raise ValueError(f"unknown preprocessing {mode!r}; allowed: {', '.join(PREPROCESSING)}")
+    return standardize(x)
+
+
+def standardize(x: torch.Tensor) -> torch.Tensor:
+    """Per-image (x - mean) / max(std, 1/sqrt(#values))."""
     flat = x.flatten(1)
     mean = flat.mean(dim=1, keepdim=True)
     std = flat.std(dim=1, keepdim=True, correction=0)
     floor = 1.0 / flat.shape[1] ** 0.5
     return ((flat - mean) / std.clamp_min(floor)).reshape(x.shape)
+
+
+def network_inputs(x: torch.Tensor, settings: dict) -> torch.Tensor:
+    """Stored images -> the inputs a cell's network sees in evaluation: images larger than
+    ``crop_size`` are centre-cropped (CIFAR-10: 32 -> 28) before the preprocessing."""
+    size = settings.get("crop_size", 28)
+    if x.ndim == 4 and x.shape[-1] > size and settings["preprocess"] != "none":
+        top, left = (x.shape[-2] - size) // 2, (x.shape[-1] - size) // 2
+        x = x[..., top : top + size, left : left + size]
+    return to_inputs(x, settings["preprocess"])

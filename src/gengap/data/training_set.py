@@ -50,7 +50,7 @@ def make_training_set(dataset: dict, n: int, seed: int, corruption: str, draw: i
         "clean_train_y": train_y,
         "test_x": out.test_x.contiguous(),
         "test_y": dataset["test_y"],
-        "num_classes": dataset["num_classes"],
+        "num_classes": out.num_classes or dataset["num_classes"],
     }
 
 

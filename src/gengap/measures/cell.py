@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 
 from gengap.atomic import save_parquet
-from gengap.data.preprocess import to_inputs
+from gengap.data.preprocess import network_inputs
 from gengap.measures.registry import MeasureContext, compute_measures
 from gengap.train.cell import load_model
 from gengap.train.loop import resolve_device
@@ -22,13 +22,13 @@ def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
     dev = resolve_device(device)
     record = json.loads(open(record_path).read())
     data = torch.load(data_path, weights_only=True)
-    mode = record["settings"]["preprocess"]
+    settings = record["settings"]
     ctx = MeasureContext(
         net=load_model(record, final_path, dev).eval(),
         init=load_model(record, init_path, dev).eval(),
-        train_x=to_inputs(data["train_x"].to(dev), mode),
+        train_x=network_inputs(data["train_x"].to(dev), settings),
         train_y=data["train_y"].to(dev),
-        test_x=to_inputs(data["test_x"].to(dev), mode),
+        test_x=network_inputs(data["test_x"].to(dev), settings),
         test_y=data["test_y"].to(dev),
         options=dict(options or {}),
         other=load_model(record, other_draw_path, dev).eval() if other_draw_path else None,

@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -82,12 +83,12 @@ def _against_n(summary: pd.DataFrame, measures: list[str], ylabel: str, title: s
     from gengap.report.slopes import fit_slope
 
     df = summary[summary["measure"].isin(measures) & (summary["draw"] == 1)].copy()
+    df = df[np.isfinite(df["value"]) & (df["value"] > 0)]  # log axes; vacuous (inf) VC values drop out
     if df.empty:
-        raise ValueError(f"none of {measures} in this suite's summary")
+        raise ValueError(f"none of {measures} has finite positive values in this suite's summary")
     labels = {m: f"{m} (slope {fit_slope(g['n'], g['value'])['slope']:+.2f})"
               for m, g in df.groupby("measure")}
     df["curve"] = df["measure"].map(labels)
-    df = df[df["value"] > 0]
     order = [labels[m] for m in measures if m in labels]
     g = sns.relplot(data=df, x="n", y="value", hue="curve", hue_order=order, col="model", kind="line",
                     marker="o", errorbar=_errorbar(df), height=4, aspect=1.3)
@@ -161,3 +162,32 @@ def kernel(summary: pd.DataFrame, history: pd.DataFrame | None):
     axes[1].set(xscale="log", yscale="log", title="RKHS norm sqrt(tr(a^T K a))")
     fig.tight_layout()
     return fig
+
+
+# --- randomization: time to fit, Rademacher complexity ------------------------------------------
+
+@figure("time_to_fit")
+def time_to_fit(summary: pd.DataFrame, history: pd.DataFrame):
+    """Steps to fit relative to true labels against label noise p, per model (Zhang et al. Fig. 1b)."""
+    df = summary[(summary["measure"] == "train_error") & summary["label_noise"].notna()]
+    g = sns.relplot(data=df, x="label_noise", y="relative_time_to_fit", hue="model", col="dataset",
+                    kind="line", marker="o", errorbar=_errorbar(df), height=3.5, aspect=1.2)
+    g.set_axis_labels("label corruption p", "time to fit / time to fit true labels")
+    return g.figure
+
+
+@figure("rademacher")
+def rademacher(summary: pd.DataFrame, history: pd.DataFrame):
+    """Empirical Rademacher complexity, the classical bound and the measured test error against n."""
+    from gengap.report.tables import rademacher as rademacher_table
+
+    t = rademacher_table(summary)
+    long = t.melt(id_vars=["dataset", "model", "reg", "n"], value_vars=["rademacher", "bound", "test_error"],
+                  var_name="quantity", value_name="value")
+    g = sns.relplot(data=long, x="n", y="value", hue="model", style="quantity", col="dataset", kind="line",
+                    markers=True, height=3.5, aspect=1.3)
+    for ax in g.axes.flat:
+        ax.axhline(1.0, color="grey", lw=0.8, ls=":")  # above: vacuous
+    g.set(xscale="log")
+    g.set_axis_labels("training set size n", "R, bound, test error")
+    return g.figure

@@ -14,7 +14,7 @@ from gengap.data.corruptions import label_corruption_level
 # Fields of a cell's record that every summary row carries.
 RECORD_FIELDS = ("status", "epochs", "steps", "steps_to_fit", "time_to_fit_s", "wall_time_s",
                  "device", "code_version")
-CELL_KEYS = ["suite", "dataset", "model", "corruption", "n", "seed", "draw"]
+CELL_KEYS = ["suite", "dataset", "model", "corruption", "n", "seed", "draw", "reg"]
 
 
 def _record_row(path: str | os.PathLike) -> dict:
@@ -31,10 +31,18 @@ def with_label_noise(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(label_noise=df["corruption"].map(levels).astype(float))
 
 
+def with_relative_time_to_fit(records: pd.DataFrame) -> pd.DataFrame:
+    """steps to fit / steps to fit of the same cell with true labels (Zhang et al. Fig. 1b)."""
+    keys = [k for k in CELL_KEYS if k != "corruption"]
+    true = records[records["corruption"] == "true"].set_index(keys)["steps_to_fit"].rename("true_steps")
+    merged = records.join(true, on=keys)
+    return records.assign(relative_time_to_fit=merged["steps_to_fit"] / merged["true_steps"])
+
+
 def summarize(measure_paths: Sequence[str], record_paths: Sequence[str],
               history_paths: Sequence[str], out_path: str, history_out_path: str) -> pd.DataFrame:
     """Concatenate per-cell measures, join each cell's record; write the summary tables."""
-    records = pd.DataFrame([_record_row(p) for p in record_paths])
+    records = with_relative_time_to_fit(pd.DataFrame([_record_row(p) for p in record_paths]))
     measures = pd.concat([pd.read_parquet(p) for p in measure_paths], ignore_index=True)
     table = with_label_noise(measures.merge(records, on=CELL_KEYS, how="left"))
     save_parquet(table, out_path)

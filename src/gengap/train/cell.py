@@ -15,7 +15,8 @@ import torch
 
 import gengap
 from gengap.atomic import save_json, save_parquet, save_torch
-from gengap.data.preprocess import to_inputs
+from gengap.data.augment import random_crop_batches
+from gengap.data.preprocess import network_inputs
 from gengap.models import build_model
 from gengap.seeding import derive_seed
 from gengap.train.loop import fit, resolve_device
@@ -71,7 +72,12 @@ def train_cell(data_path, *, init_path, final_path, history_path, record_path, c
         torch.backends.cudnn.allow_tf32 = True
     started = dt.datetime.now(dt.timezone.utc)
     data = torch.load(data_path, weights_only=True)
-    x = to_inputs(data["train_x"].to(dev), settings["preprocess"])
+    stored = data["train_x"].to(dev)
+    batch_inputs = None
+    if settings.get("random_crop"):
+        x, batch_inputs = random_crop_batches(stored, settings)
+    else:
+        x = network_inputs(stored, settings)
     y = data["train_y"].to(dev)
     spec = {"name": model_name, "input_shape": list(x.shape[1:]),
             "num_classes": int(data["num_classes"]), "options": model_options(settings)}
@@ -81,7 +87,8 @@ def train_cell(data_path, *, init_path, final_path, history_path, record_path, c
     log(f"cell {cell} on {dev}: {len(y)} training points, model {model_name}")
     checkpoint = Path(final_path).with_name("checkpoint.pt")
     outcome = fit(net, x, y, settings, seed=seed, log=log, checkpoint=checkpoint,
-                  checkpoint_seconds=checkpoint_seconds, progress_seconds=progress_seconds)
+                  checkpoint_seconds=checkpoint_seconds, progress_seconds=progress_seconds,
+                  batch_inputs=batch_inputs)
     save_torch(net.state_dict(), final_path)
     save_parquet(pd.DataFrame(outcome.history), history_path)
     record = {

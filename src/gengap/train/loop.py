@@ -89,11 +89,14 @@ def settings_key(settings: dict, seed: int) -> str:
 
 def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, seed: int,
         log: Log = print, checkpoint: str | os.PathLike | None = None,
-        checkpoint_seconds: float = 600, progress_seconds: float = 5) -> TrainOutcome:
+        checkpoint_seconds: float = 600, progress_seconds: float = 5,
+        batch_inputs: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None) -> TrainOutcome:
     """Train ``net`` in place on device tensors ``x``, ``y`` with SGD until the stopping rule.
 
     ``settings`` keys: lr, momentum, weight_decay, batch_size, lr_decay, lr_decay_examples,
     max_epochs, eval_every, loss (default cross_entropy), stop (a dict with ``criterion`` and its options).
+    ``x`` is what evaluation sees; ``batch_inputs(idx, gen)``, when given, makes the training
+    batches instead of ``x[idx]`` (random crops, drawn from a generator of their own).
     """
     n, bs = len(y), int(settings["batch_size"])
     device = x.device
@@ -101,6 +104,8 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
                           weight_decay=settings["weight_decay"])
     batch_gen = torch.Generator(device=device)
     batch_gen.manual_seed(derive_seed(seed, "batches"))
+    aug_gen = torch.Generator(device=device)
+    aug_gen.manual_seed(derive_seed(seed, "augment"))
     key = settings_key(settings, seed)
     history: list[dict] = []
     epoch, step, elapsed, fit_at = 0, 0, 0.0, None
@@ -109,7 +114,8 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
         if state.get("key") == key:
             net.load_state_dict(state["net"])
             opt.load_state_dict(state["opt"])
-            batch_gen.set_state(state["batch_gen"].cpu() if device.type == "cpu" else state["batch_gen"])
+            batch_gen.set_state(state["batch_gen"].cpu())
+            aug_gen.set_state(state["aug_gen"].cpu())
             torch.set_rng_state(state["cpu_rng"])
             epoch, step, elapsed, history = state["epoch"], state["step"], state["elapsed"], state["history"]
             log(f"resumed from checkpoint at epoch {epoch} (step {step})")
@@ -132,7 +138,8 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
             idx = perm[i : i + bs]
             for group in opt.param_groups:
                 group["lr"] = lr_at_step(step, **lr_kwargs)
-            loss = loss_fn(net(x[idx]), y[idx])
+            xb = batch_inputs(idx, aug_gen) if batch_inputs else x[idx]
+            loss = loss_fn(net(xb), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -169,7 +176,8 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
             history.append(row)
         if checkpoint and time.perf_counter() - last_ckpt >= checkpoint_seconds:
             save_torch({"key": key, "net": net.state_dict(), "opt": opt.state_dict(),
-                        "batch_gen": batch_gen.get_state(), "cpu_rng": torch.get_rng_state(),
+                        "batch_gen": batch_gen.get_state(), "aug_gen": aug_gen.get_state(),
+                        "cpu_rng": torch.get_rng_state(),
                         "epoch": epoch, "step": step, "history": history,
                         "elapsed": time.perf_counter() - start}, checkpoint)
             last_ckpt = time.perf_counter()

@@ -1,0 +1,62 @@
+"""Tables derived from a suite's summary, written as Parquet and Markdown.
+
+``table1``: train and test accuracy per model and regularization setting, true vs random labels
+(Zhang et al.'s Table 1). ``rademacher``: the empirical Rademacher complexity per model and n,
+R = mean_k (1 - 2 * training error on the k-th draw of +-1 labels), and the classical bound
+test error <= train error + R + sqrt(ln(1/delta) / (2n)) beside the measured test error
+(SPEC 1.6: 2 * R(loss class) with R(0-1 loss class) = R(H) / 2).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from gengap.atomic import save_parquet, save_text
+from gengap.registry import Registry
+
+TABLES: Registry = Registry("table")
+KEYS = ["dataset", "model", "reg", "n"]
+
+
+def _errors(summary: pd.DataFrame, corruption: str) -> pd.DataFrame:
+    df = summary[(summary["corruption"] == corruption) & summary["measure"].isin(["train_error", "test_error"])]
+    return df.pivot_table(index=KEYS, columns="measure", values="value", aggfunc="mean")
+
+
+@TABLES.register("table1")
+def table1(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+    parts = []
+    for corruption, label in (("true", "true labels"), ("random_labels", "random labels")):
+        err = _errors(summary, corruption)
+        if err.empty:
+            continue
+        parts.append(pd.DataFrame({"labels": label, "train_accuracy": 1 - err["train_error"],
+                                   "test_accuracy": 1 - err["test_error"]}))
+    if not parts:
+        raise ValueError("table1 needs cells with corruption 'true' or 'random_labels'")
+    return pd.concat(parts).reset_index().sort_values(["dataset", "model", "reg", "n", "labels"])
+
+
+@TABLES.register("rademacher")
+def rademacher(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+    noise = summary[(summary["corruption"] == "rademacher") & (summary["measure"] == "train_error")]
+    if noise.empty:
+        raise ValueError("the rademacher table needs cells with corruption 'rademacher'")
+    r = noise.assign(r=1 - 2 * noise["value"]).groupby(KEYS)["r"].agg(["mean", "std", "count"])
+    out = r.rename(columns={"mean": "rademacher", "std": "rademacher_std", "count": "draws"})
+    true = _errors(summary, "true")
+    out = out.join(true, how="left")
+    n = out.index.get_level_values("n").to_numpy()
+    out["confidence_term"] = [math.sqrt(math.log(1 / delta) / (2 * k)) for k in n]
+    out["bound"] = out["train_error"] + out["rademacher"] + out["confidence_term"]
+    out["vacuous"] = out["bound"] >= 1
+    return out.reset_index()
+
+
+def write_table(name: str, summary_path: str, parquet_path: str, markdown_path: str, delta: float = 0.01) -> pd.DataFrame:
+    table = TABLES[name](pd.read_parquet(summary_path), delta)
+    save_parquet(table, parquet_path)
+    save_text(table.to_markdown(index=False, floatfmt=".4f") + "\n", markdown_path)
+    return table

@@ -1,0 +1,103 @@
+"""Pieces of the randomization study: every corruption x model trains, time to fit, Table 1 and
+the Rademacher estimate."""
+
+import json
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+from conftest import synthetic_dataset
+from gengap.config import cells, training_settings
+from gengap.data.corruptions import CORRUPTIONS
+from gengap.data.training_set import make_training_set
+from gengap.models import MODELS
+from gengap.report.summary import with_relative_time_to_fit
+from gengap.report.tables import rademacher, table1
+from gengap.train.cell import train_cell
+
+SETTINGS = dict(lr=0.01, momentum=0.9, weight_decay=5e-4, dropout=0.0, batch_size=8, lr_decay=0.95,
+                lr_decay_examples=50_000, max_epochs=1, eval_every=1, preprocess="standardize",
+                stop={"criterion": "train_accuracy", "target": 1.0}, random_crop=False, crop_size=28)
+SPECS = [c if c != "labels" else "labels@0.5" for c in CORRUPTIONS]
+
+
+@pytest.fixture(scope="module")
+def cifar_like():
+    return synthetic_dataset(n_train=64, n_test=16, shape=(3, 32, 32))
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("corruption", SPECS)
+def test_every_corruption_and_model_trains_on_tiny_data(tmp_path, cifar_like, model, corruption):
+    data = make_training_set(cifar_like, 16, 0, corruption)
+    torch.save(data, tmp_path / "data.pt")
+    settings = dict(SETTINGS, random_crop=corruption == "true", dropout=0.5 if corruption == "gaussian" else 0.0)
+    paths = {k: tmp_path / f"{k}.x" for k in ("init_path", "final_path", "history_path", "record_path")}
+    record = train_cell(tmp_path / "data.pt", **paths, cell={"corruption": corruption}, model_name=model,
+                        settings=settings, seed=0, device="cpu", log=lambda m: None)
+    assert record["status"] in {"fitted", "max_epochs"} and record["epochs"] == 1
+    assert record["model"]["input_shape"] == [3, 28, 28]  # CIFAR-sized images are cropped to 28
+    assert record["model"]["num_classes"] == (2 if corruption == "rademacher" else 10)
+    assert json.loads(paths["record_path"].read_text())["steps"] == 2
+
+
+def test_rademacher_labels_are_balanced_binary(cifar_like):
+    big = synthetic_dataset(n_train=10_000, n_test=10, shape=(1, 2, 2))
+    out = make_training_set(big, 10_000, 3, "rademacher")
+    assert out["num_classes"] == 2 and set(out["train_y"].unique().tolist()) == {0, 1}
+    assert out["train_y"].float().mean().item() == pytest.approx(0.5, abs=0.02)
+    assert torch.equal(out["test_y"], big["test_y"])
+
+
+def records(rows):
+    base = dict(suite="s", dataset="d", n=100, seed=0, draw=1, reg="none")
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def test_relative_time_to_fit_divides_by_the_true_label_cell():
+    df = with_relative_time_to_fit(records([
+        dict(model="a", corruption="true", steps_to_fit=100), dict(model="a", corruption="random_labels", steps_to_fit=250),
+        dict(model="b", corruption="true", steps_to_fit=40), dict(model="b", corruption="labels@0.5", steps_to_fit=None)]))
+    assert df["relative_time_to_fit"].tolist()[:3] == [1.0, 2.5, 1.0]
+    assert math.isnan(df["relative_time_to_fit"].iloc[3])
+
+
+def summary_rows(model, corruption, seed, train_error, test_error, n=1000, reg="none"):
+    base = dict(suite="s", dataset="d", model=model, corruption=corruption, seed=seed, draw=1, n=n, reg=reg)
+    return [dict(base, measure="train_error", value=train_error), dict(base, measure="test_error", value=test_error)]
+
+
+def test_rademacher_estimate_and_bound_against_hand_values():
+    rows = summary_rows("m", "rademacher", 0, 0.0, 0.5) + summary_rows("m", "rademacher", 1, 0.1, 0.5)
+    rows += summary_rows("m", "true", 0, 0.0, 0.12) + summary_rows("m", "true", 1, 0.0, 0.08)
+    t = rademacher(pd.DataFrame(rows), delta=0.01).iloc[0]
+    assert t["rademacher"] == pytest.approx((1.0 + 0.8) / 2)  # r_k = 1 - 2 * training error
+    assert t["draws"] == 2 and t["test_error"] == pytest.approx(0.10)
+    assert t["confidence_term"] == pytest.approx(math.sqrt(math.log(100) / 2000))
+    assert t["bound"] == pytest.approx(0.0 + 0.9 + math.sqrt(math.log(100) / 2000))
+    assert t["vacuous"] == bool(t["bound"] >= 1)
+
+
+def test_table1_reports_accuracies_per_model_and_regularization():
+    rows = summary_rows("m", "true", 0, 0.0, 0.2, reg="wd") + summary_rows("m", "random_labels", 0, 0.05, 0.9, reg="wd")
+    t = table1(pd.DataFrame(rows)).set_index("labels")
+    assert t.loc["true labels", "test_accuracy"] == pytest.approx(0.8)
+    assert t.loc["random labels", "train_accuracy"] == pytest.approx(0.95)
+    assert set(t["reg"]) == {"wd"}
+
+
+def test_regularization_settings_are_crossed_into_the_grid():
+    from test_config import load, with_suite
+
+    config = load(with_suite(regularization={"none": {}, "wd": {"weight_decay": 0.0005}, "crop": {"random_crop": True}}))
+    grid = cells(config, "randomization")
+    assert len(grid) == 2 * 2 * 3 and {c.reg for c in grid} == {"none", "wd", "crop"}
+    assert training_settings(config, "randomization", "mlp_1x512", "wd")["weight_decay"] == 0.0005
+    assert training_settings(config, "randomization", "mlp_1x512", "crop")["random_crop"] is True
+    assert training_settings(config, "randomization", "mlp_1x512", "none")["weight_decay"] == 0.0
+    from gengap.config import ConfigError
+
+    with pytest.raises(ConfigError, match="suites.randomization.regularization.wd: Additional properties"):
+        load(with_suite(regularization={"wd": {"decay": 0.1}}))
