@@ -10,13 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from gengap.data.preprocess import standardize, to_inputs
-
-
-def centre_crop(x: torch.Tensor, size: int) -> torch.Tensor:
-    h, w = x.shape[-2:]
-    top, left = (h - size) // 2, (w - size) // 2
-    return x[..., top : top + size, left : left + size]
+from gengap.data.preprocess import centre_crop, standardize, to_inputs
 
 
 def random_crop(x: torch.Tensor, size: int, gen: torch.Generator) -> torch.Tensor:

@@ -38,6 +38,11 @@ def network_inputs(x: torch.Tensor, settings: dict) -> torch.Tensor:
     ``crop_size`` are centre-cropped (CIFAR-10: 32 -> 28) before the preprocessing."""
     size = settings.get("crop_size", 28)
     if x.ndim == 4 and x.shape[-1] > size and settings["preprocess"] != "none":
-        top, left = (x.shape[-2] - size) // 2, (x.shape[-1] - size) // 2
-        x = x[..., top : top + size, left : left + size]
+        x = centre_crop(x, size)
     return to_inputs(x, settings["preprocess"])
+
+
+def centre_crop(x: torch.Tensor, size: int) -> torch.Tensor:
+    h, w = x.shape[-2:]
+    top, left = (h - size) // 2, (w - size) // 2
+    return x[..., top : top + size, left : left + size]
