@@ -46,3 +46,12 @@ def test_inception_batchnorm_has_no_affine_parameters_and_nobn_has_none():
     bn = [m for m in build_model("inception_small", (3, 28, 28)).modules() if isinstance(m, torch.nn.BatchNorm2d)]
     assert len(bn) == 1 + 2 * 8 + 2 and all(not m.affine for m in bn)  # stem, 8 inceptions, 2 downsamples
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in build_model("inception_small_nobn", (3, 28, 28)).modules())
+
+
+def test_narrow_alexnet_family_by_name():
+    assert count_params(build_model("alexnet_c64", (3, 28, 28))) == EXPECTED_PARAMS["alexnet_small"]
+    c = 16  # two 5x5 convs, then 7x7xc features into 384 -> 192 -> 10
+    expected = (3 * 25 * c + c) + (c * 25 * c + c) + (49 * c * 384 + 384) + (384 * 192 + 192) + (192 * 10 + 10)
+    assert count_params(build_model("alexnet_c16", (3, 28, 28))) == expected == 384_922
+    assert [m.out_channels for m in build_model("alexnet_c16", (1, 28, 28)).modules()
+            if isinstance(m, torch.nn.Conv2d)] == [16, 16]

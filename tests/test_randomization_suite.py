@@ -101,3 +101,28 @@ def test_regularization_settings_are_crossed_into_the_grid():
 
     with pytest.raises(ConfigError, match="suites.randomization.regularization.wd: Additional properties"):
         load(with_suite(regularization={"wd": {"decay": 0.1}}))
+
+
+def test_conv_cells_use_channels_last_on_cpu_and_repeat_exactly(tmp_path, cifar_like):
+    from gengap.models import build_model
+    from gengap.train.cell import load_model, preferred_memory_format
+
+    assert preferred_memory_format(build_model("alexnet_c8", (3, 28, 28)), torch.device("cpu")) == torch.channels_last
+    assert preferred_memory_format(build_model("mlp_1x512", (3, 28, 28)), torch.device("cpu")) == torch.contiguous_format
+    torch.save(make_training_set(cifar_like, 32, 0, "random_labels"), tmp_path / "data.pt")
+    finals = []
+    for run in ("a", "b"):
+        paths = {k: tmp_path / f"{run}_{k}.x" for k in ("init_path", "final_path", "history_path", "record_path")}
+        record = train_cell(tmp_path / "data.pt", **paths, cell={}, model_name="alexnet_c8",
+                            settings=dict(SETTINGS, max_epochs=3), seed=0, device="cpu", log=lambda m: None)
+        finals.append(torch.load(paths["final_path"], weights_only=True))
+    assert all(torch.equal(finals[0][k], finals[1][k]) for k in finals[0])
+    # weights saved from the channels_last net load into a default-layout one (as the measures
+    # do) and reproduce the recorded training accuracy
+    from gengap.data.preprocess import network_inputs
+
+    data = torch.load(tmp_path / "data.pt", weights_only=True)
+    net = load_model(record, paths["final_path"]).eval()
+    with torch.no_grad():
+        accuracy = (net(network_inputs(data["train_x"], SETTINGS)).argmax(1) == data["train_y"]).float().mean()
+    assert accuracy.item() == pytest.approx(record["final"]["train_accuracy"], abs=1e-6)

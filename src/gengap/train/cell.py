@@ -49,6 +49,18 @@ def model_options(settings: dict) -> dict:
     return {"dropout": settings["dropout"]} if settings.get("dropout") else {}
 
 
+def preferred_memory_format(net: torch.nn.Module, device: torch.device) -> torch.memory_format:
+    """channels_last for convolutional nets on the CPU, else the default layout.
+
+    Measured on the 2-core CPU (oneDNN), one epoch plus evaluation: alexnet_c8 0.48 -> 0.39 s,
+    alexnet_c16 0.88 -> 0.69 s, inception_small 32 -> 22 s per 1024 MNIST images. Not measured on
+    a GPU, so CUDA keeps the default layout. Only the layout changes, not the arithmetic's
+    determinism: the same seed gives the same numbers run after run.
+    """
+    has_conv = any(isinstance(m, torch.nn.Conv2d) for m in net.modules())
+    return torch.channels_last if has_conv and device.type == "cpu" else torch.contiguous_format
+
+
 def load_model(record: dict, state_path: str | os.PathLike | None = None,
                device: str | torch.device = "cpu") -> torch.nn.Module:
     """Rebuild a cell's network from its record; load weights from ``state_path`` if given."""
@@ -84,6 +96,9 @@ def train_cell(data_path, *, init_path, final_path, history_path, record_path, c
     torch.manual_seed(derive_seed(seed, "init", model_name))  # same init for every n and corruption
     net = build_model(spec["name"], spec["input_shape"], spec["num_classes"], **spec["options"]).to(dev)
     save_torch(net.state_dict(), init_path)
+    layout = preferred_memory_format(net, dev)
+    net = net.to(memory_format=layout)
+    x = x.contiguous(memory_format=layout)
     log(f"cell {cell} on {dev}: {len(y)} training points, model {model_name}")
     checkpoint = Path(final_path).with_name("checkpoint.pt")
     outcome = fit(net, x, y, settings, seed=seed, log=log, checkpoint=checkpoint,
