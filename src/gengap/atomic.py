@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Iterator
 
 import pandas as pd
-import torch
 
 
 @contextmanager
@@ -32,6 +31,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 def save_torch(obj: object, path: str | os.PathLike) -> None:
+    import torch  # here, not at the top: report jobs (tables, figures) never pay torch's ~2 s import
+
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
 
