@@ -28,6 +28,20 @@ include: "workflow/rules/summarize.smk"
 include: "workflow/rules/theory.smk"
 
 
+# On a cluster these run on the submitting host, not as jobs: dataset downloads need the
+# internet (compute nodes often lack it), and the rest take seconds. Ignored when running locally.
+localrules:
+    all,
+    prepare_dataset,
+    training_set,
+    summarize,
+    slopes,
+    figure,
+    table,
+    summarize_theory,
+    theory_figure,
+
+
 rule all:
     input:
         all_outputs(),
