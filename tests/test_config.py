@@ -4,6 +4,7 @@ and what is allowed; good configs expand into the expected grid."""
 import copy
 
 import pytest
+import torch
 import yaml
 
 from conftest import REPO
@@ -111,7 +112,13 @@ def test_repository_config_and_quick_preset_are_valid():
     assert len(plan.cells(full, "bounds_vs_n")) == 9 * 2  # n x draws
     assert len(plan.cells(full, "randomization")) == 2 * 9 * 3 * 4  # datasets x corruptions x seeds x models
     assert {c.dataset for c in plan.cells(quick, "randomization")} == {"mnist"}
-    assert len(plan.cells(quick, "randomization")) == 9 * 2 and quick["suites"]["randomization"]["n"] == [2048]
+    assert len(plan.cells(quick, "randomization")) == 9 * 2 and quick["suites"]["randomization"]["n"] == [256]
+    # the quick preset covers two model families: a conv net and an MLP
+    from gengap.models import build_model
+
+    has_conv = {m: any(isinstance(layer, torch.nn.Conv2d) for layer in build_model(m, (1, 28, 28)).modules())
+                for m in quick["suites"]["randomization"]["models"]}
+    assert sorted(has_conv.values()) == [False, True]
 
 
 SNAKEMAKE_CASES = ["unknown dataset", "unknown model", "unknown corruption", "p above 1", "n too large"]
