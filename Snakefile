@@ -3,21 +3,20 @@
 #   snakemake --cores all --config preset=quick     # small grid, CPU, minutes
 #   snakemake --cores all                           # the full grid (GPU)
 #
-# This file loads and validates the config and includes one rule file per stage.
+# This file loads the config (preset merged, validated against the schema by Snakemake's
+# validate, then checked against the registries) and includes one rule file per stage.
 
-from snakemake.utils import min_version, validate
-
-min_version("8.0")
+from snakemake.utils import min_version
 
 import gengap.config as plan
+
+min_version("8.0")
 
 
 configfile: "config.yaml"
 
 
-config.update(plan.apply_preset(config))
-validate(config, "workflow/schemas/config.schema.yaml")
-plan.check(config)
+config.update(plan.prepare(config))
 
 
 include: "workflow/rules/common.smk"
@@ -25,7 +24,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/summarize.smk"
-include: "workflow/rules/theory.smk"
+include: "workflow/rules/computed.smk"
 
 
 # On a cluster these run on the submitting host, not as jobs: dataset downloads need the
@@ -35,14 +34,14 @@ localrules:
     prepare_dataset,
     training_set,
     summarize,
+    history,
     slopes,
     figure,
     table,
-    summarize_theory,
-    theory_figure,
+    overview,
 
 
 rule all:
+    default_target: True
     input:
         all_outputs(),
-    default_target: True

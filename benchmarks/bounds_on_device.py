@@ -8,7 +8,6 @@ and S2 from one shared initialization, measure, and print the fitted log-log slo
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import pandas as pd

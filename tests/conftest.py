@@ -1,18 +1,12 @@
-"""Shared fixtures: the real data root (MNIST, Fashion-MNIST) and small synthetic datasets."""
+"""Shared fixtures: the real data root (MNIST, Fashion-MNIST) and MNIST itself."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-import torch
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_data_root() -> Path:
-    return Path(os.environ.get("GENGAP_DATA_ROOT") or REPO.parent / "shared" / "data").resolve()
+from helpers import shared_data_root
 
 
 @pytest.fixture(scope="session")
@@ -28,20 +22,3 @@ def mnist(data_root) -> dict:
     from gengap.data.sources import load_dataset
 
     return load_dataset("mnist", data_root, download=False)
-
-
-def synthetic_dataset(n_train=600, n_test=100, shape=(3, 8, 8), num_classes=10, seed=0) -> dict:
-    """A random uint8 dataset in the layout of gengap's dataset files."""
-    g = torch.Generator().manual_seed(seed)
-    train_x = torch.randint(0, 256, (n_train, *shape), generator=g, dtype=torch.uint8)
-    pixels = train_x.double()
-    return {
-        "name": "synthetic",
-        "train_x": train_x,
-        "train_y": torch.randint(num_classes, (n_train,), generator=g),
-        "test_x": torch.randint(0, 256, (n_test, *shape), generator=g, dtype=torch.uint8),
-        "test_y": torch.randint(num_classes, (n_test,), generator=g),
-        "num_classes": num_classes,
-        "channel_mean": pixels.mean(dim=(0, 2, 3)).float(),
-        "channel_std": pixels.std(dim=(0, 2, 3)).float(),
-    }

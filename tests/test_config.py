@@ -5,20 +5,14 @@ import copy
 
 import pytest
 import torch
-import yaml
 
-from conftest import REPO
+from helpers import REPO
 from gengap import config as plan
 from workflow_helpers import TINY_CONFIG, make_workdir, snakemake
 
 
 def load(config: dict) -> dict:
-    from snakemake.utils import validate
-
-    config = plan.apply_preset(copy.deepcopy(config))
-    validate(config, str(plan.SCHEMA_PATH))
-    plan.check(config)
-    return config
+    return plan.prepare(copy.deepcopy(config))
 
 
 def with_suite(**changes) -> dict:
@@ -71,8 +65,8 @@ def test_theory_suites_expand_into_cells_and_check_sizes():
     config = load({"suites": {"e": {"kind": "expressivity", "datasets": ["mnist"], "n": [10, 20], "seeds": [0],
                                     "depths": [1, 2]},
                               "k": {"kind": "kernel", "datasets": ["fashion_mnist"], "n": [30], "seeds": [1]}}})
-    assert len(plan.theory_cells(config, "e")) == 2 * 2 * 2  # labels x n x depths
-    kernel_cells = plan.theory_cells(config, "k")
+    assert len(plan.suite_cells(config, "e")) == 2 * 2 * 2  # labels x n x depths
+    kernel_cells = plan.suite_cells(config, "k")
     assert set(kernel_cells) == {"fashion_mnist/rbf/n30/seed1", "fashion_mnist/linear_features/n30/seed1",
                                  "min_norm_sgd/n100/d1000/seed1"}
     assert config["suites"]["e"]["figures"] == ["expressivity"]

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from conftest import synthetic_dataset
+from helpers import synthetic_dataset
 from gengap.data.corruptions import CorruptionSpecError, label_corruption_level, parse_corruption
 from gengap.data.training_set import make_training_set, subset_indices
 from gengap.registry import UnknownNameError

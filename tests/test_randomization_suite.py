@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import synthetic_dataset
+from helpers import synthetic_dataset
 from gengap.config import cells, training_settings
 from gengap.data.corruptions import CORRUPTIONS
 from gengap.data.training_set import make_training_set

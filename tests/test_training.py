@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from gengap.train.loop import fit, margins_of
+from gengap.evaluation import margins_of
+from gengap.train.loop import fit
 from gengap.train.schedules import lr_at_step
 from gengap.train.stopping import EvalStats, should_stop
 from gengap.models import build_model

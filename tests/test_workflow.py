@@ -57,20 +57,21 @@ def test_adding_a_seed_schedules_only_the_new_cells(workdir):
     config["suites"]["randomization"]["seeds"] = [0, 1]
     write_config(workdir, config)
     assert planned_jobs(workdir) == {"training_set": 2, "train": CELLS, "measure": CELLS,
-                                     "summarize": 1, "figure": 2}
+                                     "summarize": 1, "history": 1, "figure": 2, "overview": 1}
 
 
 def test_editing_measure_code_reruns_measures_not_training(workdir):
     norms = workdir / "src/gengap/measures/norms.py"
     norms.write_text(norms.read_text() + "\n# an edit\n")
-    assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "figure": 2}
+    assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "figure": 2, "overview": 1}
 
 
 def test_editing_one_models_settings_reruns_only_that_model(workdir):
     config = copy.deepcopy(TINY_CONFIG)
     config["models"]["mlp_3x512"] = {"lr": 0.02}
     write_config(workdir, config)
-    assert planned_jobs(workdir) == {"train": 2, "measure": 2, "summarize": 1, "figure": 2}
+    assert planned_jobs(workdir) == {"train": 2, "measure": 2, "summarize": 1, "history": 1, "figure": 2,
+                                     "overview": 1}
 
 
 def test_editing_figure_code_redraws_figures_only(workdir):

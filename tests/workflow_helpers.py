@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import REPO, shared_data_root
+from helpers import REPO, shared_data_root
 
 TINY_CONFIG = {
     "results_dir": "results",

@@ -1,21 +1,22 @@
 """The experiment plan: presets, semantic checks and grid expansion of ``config.yaml``.
 
-Snakemake validates the structure (types, ranges, defaults) against
-``workflow/schemas/config.schema.yaml``; this module checks what the schema cannot know (names
-in the registries, p in range, n against the dataset size, per-model training overrides) and
-expands each suite's grid into cells. Every error names the config key, the bad value and what
+``prepare`` is the one way in: the preset is merged, Snakemake validates the structure (types,
+ranges, defaults) against ``workflow/schemas/config.schema.yaml``, ``resolve`` fills in what
+depends on other keys, and ``check`` verifies what the schema cannot know (names in the
+registries, p in range, n against the dataset size). Suites expand into cells through their
+kind (``gengap.suites``). Every error names the config key, the bad value and what
 is allowed, and is raised before any job runs.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import jsonschema
 import yaml
 
+from gengap.cell import Cell
 from gengap.data.corruptions import CorruptionSpecError, parse_corruption
 from gengap.data.sources import DATASETS
 from gengap.measures import MEASURES
@@ -23,16 +24,10 @@ from gengap.models import MODELS
 from gengap.registry import UnknownNameError
 from gengap.report.figures import FIGURES
 from gengap.report.tables import TABLES
+from gengap.suites import KINDS, SuiteKind
 from gengap.train.stopping import STOP_RULES
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
-
-
-DEFAULT_FIGURES = {
-    "train": ("label_noise", "loss_curves"),
-    "expressivity": ("expressivity",),
-    "kernel": ("kernel",),
-}
 
 
 class ConfigError(ValueError):
@@ -71,20 +66,52 @@ def apply_preset(config: dict) -> dict:
     return normalize(merged)
 
 
-def _schema() -> dict:
-    return yaml.safe_load(SCHEMA_PATH.read_text())
+def validate(config: dict) -> dict:
+    """Snakemake's validation against the schema (fills in defaults); an error names the key."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate as snakemake_validate
+
+    try:
+        snakemake_validate(config, str(SCHEMA_PATH))
+    except WorkflowError as err:
+        cause = err.__cause__ or err.__context__  # Snakemake raises it inside `except ValidationError`
+        if not isinstance(cause, jsonschema.ValidationError):
+            raise
+        raise ConfigError(_describe(cause)) from None
+    return config
 
 
-def _check_override(override: dict, where: str, schema: dict, block: str = "training") -> None:
-    """Validate a partial block (training or measure_options, per model or per suite)."""
-    sub = {**schema["$defs"][block], "$defs": schema["$defs"]}
-    errors = sorted(jsonschema.Draft202012Validator(sub).iter_errors(override), key=lambda e: list(e.path))
-    if errors:
-        err = errors[0]
-        key = ".".join([where, *map(str, err.path)])
-        allowed = ", ".join(sorted(sub["properties"]))
-        hint = f" ({block} keys: {allowed})" if err.validator == "additionalProperties" else ""
-        raise ConfigError(f"{key}: {err.message}{hint}")
+def _describe(err: jsonschema.ValidationError) -> str:
+    """``models.mlp_1x512.max_epochs: 0 is less than the minimum of 1`` (the deepest error)."""
+    while err.context:  # anyOf / if-then: the branch that got furthest says most
+        err = max(err.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
+    key = ".".join(map(str, err.absolute_path)) or "config"
+    if err.validator == "required":
+        missing = err.message.split("'")[1]
+        return f"{key}.{missing}: missing (required)"
+    hint = ""
+    if err.validator in ("additionalProperties", "unevaluatedProperties"):
+        allowed = ", ".join(sorted(err.schema.get("properties", {})))
+        hint = f" ({err.schema.get('title', 'allowed')} keys: {allowed})" if allowed else ""
+    where = "".join(f"[{p!r}]" for p in err.absolute_path)
+    return f"{key}: {err.message}{hint} (config{where})"
+
+
+def resolve(config: dict) -> dict:
+    """The validated config with what depends on other keys filled in (each suite's figures from
+    its kind); a new dict, the input is not changed."""
+    out = copy.deepcopy(config)
+    for suite in out["suites"].values():
+        if suite.get("figures") is None:
+            suite["figures"] = list(kind_of(suite).default_figures)
+    return out
+
+
+def prepare(config: dict) -> dict:
+    """Preset, validation with defaults, resolution, semantic checks: the config the rules see."""
+    config = resolve(validate(apply_preset(config)))
+    check(config)
+    return config
 
 
 def _check_name(registry_check, key: str, value) -> None:
@@ -94,54 +121,43 @@ def _check_name(registry_check, key: str, value) -> None:
         raise ConfigError(f"{key}: unknown {err.kind} {value!r}; allowed: {', '.join(err.allowed)}") from None
 
 
+def _check_names(registry, key: str, names) -> None:
+    for i, name in enumerate(names):
+        _check_name(lambda v: registry[v], f"{key}[{i}]", name)
+
+
 def check(config: dict) -> None:
-    """Semantic checks; raises ``ConfigError`` on the first problem."""
-    schema = _schema()
-    for model, override in (config.get("models") or {}).items():
+    """Semantic checks of a validated, resolved config (names in the registries, sizes against
+    the datasets, p in range); raises ``ConfigError`` on the first problem, changes nothing."""
+    for model, override in config["models"].items():
         _check_name(lambda v: MODELS[v], f"models.{model}", model)
-        _check_override(override or {}, f"models.{model}", schema)
+        _check_stop_rule((override or {}).get("stop"), f"models.{model}.stop")
     _check_stop_rule(config["training"]["stop"], "training.stop")
-    if not config.get("suites"):
-        raise ConfigError("suites: no suite is configured")
     for suite_name, suite in config["suites"].items():
         where = f"suites.{suite_name}"
-        if suite["figures"] is None:
-            suite["figures"] = list(DEFAULT_FIGURES[suite["kind"]])
-        for i, name in enumerate(suite["datasets"]):
-            _check_name(lambda v: DATASETS[v], f"{where}.datasets[{i}]", name)
+        _check_names(DATASETS, f"{where}.datasets", suite["datasets"])
         _check_sizes(suite, where)
-        for i, name in enumerate(suite["figures"]):
-            _check_name(lambda v: FIGURES[v], f"{where}.figures[{i}]", name)
-        if suite["kind"] != "train":
-            continue
-        for key in ("models", "corruptions"):
-            if not suite.get(key):
-                raise ConfigError(f"{where}.{key}: missing; a suite of kind 'train' needs datasets, "
-                                  "models, corruptions, n and seeds")
-        _check_override(suite.get("training") or {}, f"{where}.training", schema)
-        _check_override(suite.get("measure_options") or {}, f"{where}.measure_options", schema,
-                        "measure_options")
-        for reg, override in suite["regularization"].items():
-            if not reg.replace("_", "").isalnum():
-                raise ConfigError(f"{where}.regularization: name {reg!r} must be letters, digits or _")
-            _check_override(override, f"{where}.regularization.{reg}", schema)
-        for i, name in enumerate(suite["tables"]):
-            _check_name(lambda v: TABLES[v], f"{where}.tables[{i}]", name)
-        if "stop" in (suite.get("training") or {}):
-            _check_stop_rule(suite["training"]["stop"], f"{where}.training.stop")
-        for i, name in enumerate(suite["models"]):
-            _check_name(lambda v: MODELS[v], f"{where}.models[{i}]", name)
-        for i, spec in enumerate(suite["corruptions"]):
-            key = f"{where}.corruptions[{i}]"
-            try:
-                parse_corruption(spec)
-            except UnknownNameError as err:
-                raise ConfigError(f"{key}: unknown corruption {spec!r}; allowed: "
-                                  f"{', '.join(err.allowed)} (labels takes a level: labels@0.2)") from None
-            except CorruptionSpecError as err:
-                raise ConfigError(f"{key}: {err}; allowed: p in [0, 1], e.g. labels@0.2") from None
-        for i, name in enumerate(suite["measures"]):
-            _check_name(lambda v: MEASURES[v], f"{where}.measures[{i}]", name)
+        _check_names(FIGURES, f"{where}.figures", suite["figures"])
+        if kind_of(suite).trains:
+            _check_training_suite(suite, where)
+
+
+def _check_training_suite(suite: dict, where: str) -> None:
+    _check_names(TABLES, f"{where}.tables", suite["tables"])
+    _check_stop_rule(suite["training"].get("stop"), f"{where}.training.stop")
+    for reg, override in suite["regularization"].items():
+        _check_stop_rule(override.get("stop"), f"{where}.regularization.{reg}.stop")
+    _check_names(MODELS, f"{where}.models", suite["models"])
+    _check_names(MEASURES, f"{where}.measures", suite["measures"])
+    for i, spec in enumerate(suite["corruptions"]):
+        key = f"{where}.corruptions[{i}]"
+        try:
+            parse_corruption(spec)
+        except UnknownNameError as err:
+            raise ConfigError(f"{key}: unknown corruption {spec!r}; allowed: "
+                              f"{', '.join(err.allowed)} (labels takes a level: labels@0.2)") from None
+        except CorruptionSpecError as err:
+            raise ConfigError(f"{key}: {err}; allowed: p in [0, 1], e.g. labels@0.2") from None
 
 
 def _check_sizes(suite: dict, where: str) -> None:
@@ -153,69 +169,24 @@ def _check_sizes(suite: dict, where: str) -> None:
                                   f"{dataset} ({size} points); allowed: 1 to {size}")
 
 
-def _check_stop_rule(stop: dict, key: str) -> None:
-    _check_name(lambda v: STOP_RULES[v], f"{key}.criterion", stop.get("criterion"))
+def _check_stop_rule(stop: dict | None, key: str) -> None:
+    if stop is not None:
+        _check_name(lambda v: STOP_RULES[v], f"{key}.criterion", stop.get("criterion"))
 
 
-@dataclass(frozen=True, order=True)
-class Cell:
-    """One training cell of a suite's grid."""
-
-    suite: str
-    dataset: str
-    corruption: str
-    n: int
-    seed: int
-    draw: int
-    model: str
-    reg: str = "none"
-
-    def key(self) -> dict:
-        return asdict(self)
+def kind_of(suite: dict) -> SuiteKind:
+    return KINDS[suite.get("kind", "train")]
 
 
-def suites_of_kind(config: dict, *kinds: str) -> list[str]:
-    return [name for name, s in config["suites"].items() if s["kind"] in kinds]
-
-
-def theory_cells(config: dict, suite: str) -> dict[str, dict]:
-    """Cells of an expressivity or kernel suite: {cell id (a relative path): spec}."""
-    s = config["suites"][suite]
-    out = {}
-    if s["kind"] == "expressivity":
-        for d in s["datasets"]:
-            for labels in s["labels"]:
-                for n in s["n"]:
-                    for seed in s["seeds"]:
-                        for k in s["depths"]:
-                            out[f"{d}/{labels}/n{n}/seed{seed}/depth{k}"] = dict(
-                                kind="expressivity", dataset=d, labels=labels, n=n, seed=seed, depth=k)
-    elif s["kind"] == "kernel":
-        for d in s["datasets"]:
-            for kernel in s["kernels"]:
-                for n in s["n"]:
-                    for seed in s["seeds"]:
-                        out[f"{d}/{kernel}/n{n}/seed{seed}"] = dict(
-                            kind="kernel", dataset=d, kernel=kernel, n=n, seed=seed,
-                            bandwidth=s["bandwidth"], features=s["features"])
-        sgd = s["sgd_check"]
-        for n in sgd["n"]:
-            for seed in s["seeds"]:
-                out[f"min_norm_sgd/n{n}/d{sgd['d']}/seed{seed}"] = dict(
-                    kind="min_norm_sgd", n=n, d=sgd["d"], epochs=sgd["epochs"], seed=seed)
-    return out
+def suite_cells(config: dict, suite: str) -> dict:
+    """Every cell of a suite, by cell id (a relative path): ``Cell`` objects for training
+    suites, plain specs for computed kinds."""
+    return kind_of(config["suites"][suite]).cells(suite, config["suites"][suite])
 
 
 def cells(config: dict, suite: str) -> list[Cell]:
-    """Every cell of a suite's grid (datasets x corruptions x n x seeds x draws x models).
-
-    ``draw`` 2 is a second, independent training sample of the same size, trained from the same
-    initialization (Nagarajan & Kolter's S2); most suites have one draw.
-    """
-    s = config["suites"][suite]
-    return [Cell(suite, d, c, n, seed, draw, m, reg) for d in s["datasets"] for c in s["corruptions"]
-            for n in s["n"] for seed in s["seeds"] for draw in range(1, s["draws"] + 1)
-            for m in s["models"] for reg in s["regularization"]]
+    """The training cells of a suite (datasets x corruptions x n x seeds x draws x models x reg)."""
+    return list(suite_cells(config, suite).values())
 
 
 def measure_options(config: dict, suite: str) -> dict:
@@ -235,13 +206,8 @@ def training_settings(config: dict, suite: str, model: str, reg: str = "none") -
 
 
 def load(path: str | Path, preset: str | None = None) -> dict:
-    """Load, preset-merge, validate (defaults filled) and check a config file outside Snakemake."""
+    """Load, preset-merge, validate (defaults filled), resolve and check a config file outside Snakemake."""
     config = yaml.safe_load(Path(path).read_text())
     if preset:
         config["preset"] = preset
-    config = apply_preset(config)
-    from snakemake.utils import validate
-
-    validate(config, str(SCHEMA_PATH))
-    check(config)
-    return config
+    return prepare(config)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
-import pkgutil
 from pathlib import Path
 
 
@@ -47,6 +46,7 @@ STAGE_CODE = {
     "figures": ("gengap.report.figures", "gengap.report.slopes"),
     "slopes": ("gengap.report.slopes",),
     "tables": ("gengap.report.tables",),
+    "overview": ("gengap.report.overview", "gengap.report.tables"),
     "theory": ("gengap.suites", "gengap.data.preprocess", "gengap.data.training_set"),
 }
 

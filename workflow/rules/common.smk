@@ -1,10 +1,11 @@
 # Paths, wildcard constraints and per-job parameters, all derived from the validated config.
-
-import re
+# A cell's key, folder and training set come from gengap.cell.Cell; what a suite outputs and
+# how its cells run come from its kind (gengap.suites.KINDS).
 
 import torch
 
-from gengap.config import cells, measure_options, suites_of_kind, theory_cells, training_settings
+from gengap.cell import Cell
+from gengap.config import kind_of, measure_options, suite_cells, training_settings
 from gengap.data.corruptions import corruption_digest
 from gengap.data.sources import data_root
 from gengap.models import model_digest
@@ -15,51 +16,82 @@ DEVICE = config["device"]
 # Jobs that will train on a GPU declare it, so a profile can cap them (resources: gpu=N).
 USES_GPU = int(DEVICE == "cuda" or (DEVICE == "auto" and torch.cuda.is_available()))
 
-TRAIN_SUITE = "|".join(map(re.escape, suites_of_kind(config, "train"))) or "(?!)"
-CELL_DIR = R + "/cells/{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}/{reg}"
-TRAINING_SET = R + "/training_sets/{dataset}/n{n}/seed{seed}/draw{draw}/{corruption}.pt"
-CELL_LOG = "{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}/{reg}"
+CELL_DIR = f"{R}/cells/{Cell.PATH}"
+TRAINING_SET = f"{R}/training_sets/{Cell.TRAINING_SET}.pt"
+
+
+# The cell's fields; suites are only the configured ones (their names are [A-Za-z0-9_]+).
+WILDCARDS = dict(
+    Cell.WILDCARDS,
+    suite="|".join(config["suites"]),
+    cell=".+",
+    table="[A-Za-z0-9_]+",
+    figure="[A-Za-z0-9_]+",
+)
 
 
 wildcard_constraints:
-    suite="|".join(map(re.escape, config["suites"])),  # only configured suites
-    dataset="[A-Za-z0-9_]+",
-    model="[A-Za-z0-9_]+",
-    reg="[A-Za-z0-9_]+",
-    table="[A-Za-z0-9_]+",
-    corruption="[A-Za-z0-9_@.]+",
-    n=r"\d+",
-    seed=r"\d+",
-    draw=r"\d+",
-    figure="[A-Za-z0-9_]+",
+    **WILDCARDS,
+
+
+def suite_kind(wc):
+    return kind_of(config["suites"][wc.suite])
 
 
 def cell_files(suite, name):
-    """One file of every cell of a suite."""
-    return [expand(CELL_DIR + "/" + name, **c.key())[0] for c in cells(config, suite)]
+    """One file of every training cell of a suite."""
+    return [f"{R}/cells/{cell_id}/{name}" for cell_id in suite_cells(config, suite)]
 
 
 def other_draw(wc):
     """The cell trained on the other draw (S2 for S1 and back), for suites with two draws."""
     if config["suites"][wc.suite]["draws"] < 2:
         return []
-    other = dict(wc.items(), draw=2 if int(wc.draw) == 1 else 1)
-    return expand(CELL_DIR + "/final.pt", **other)
-
-
-def figure_files(suite):
-    names = config["suites"][suite]["figures"]
-    return expand(R + "/figures/{suite}/{name}.{ext}", suite=suite, name=names, ext=["png", "pdf"])
+    return [f"{R}/cells/{Cell.from_wildcards(wc).other_draw().path}/final.pt"]
 
 
 def all_outputs():
-    out = []
-    for suite in config["suites"]:
-        out += [R + f"/summary/{suite}.parquet"] + figure_files(suite)
-        if config["suites"][suite]["kind"] == "train":
-            out.append(R + f"/summary/history/{suite}.parquet")
-        out += expand(R + "/tables/{suite}/{table}.{ext}", suite=suite,
-                      table=config["suites"][suite]["tables"], ext=["parquet", "md"])
-        if config["suites"][suite]["slopes"]:
-            out.append(R + f"/summary/{suite}_slopes.parquet")
-    return out
+    return [f"{R}/overview.md"] + [
+        path
+        for suite, cfg in config["suites"].items()
+        for path in kind_of(cfg).outputs(R, suite, cfg)
+    ]
+
+
+def summary_inputs(wc):
+    """Training suites: every cell's measures and record; computed kinds: every cell's row."""
+    if suite_kind(wc).trains:
+        return {
+            "measures": cell_files(wc.suite, "measures.parquet"),
+            "records": cell_files(wc.suite, "record.json"),
+        }
+    return {
+        "rows": [
+            f"{R}/theory/{wc.suite}/{c}.parquet" for c in suite_cells(config, wc.suite)
+        ]
+    }
+
+
+def figure_inputs(wc):
+    inputs = {"summary": f"{R}/summary/{wc.suite}.parquet"}
+    if suite_kind(wc).trains:
+        inputs["history"] = f"{R}/summary/history/{wc.suite}.parquet"
+    return inputs
+
+
+def computed_spec(wc):
+    return suite_cells(config, wc.suite)[wc.cell]
+
+
+def computed_dataset(wc):
+    dataset = suite_kind(wc).dataset_of(computed_spec(wc))
+    return [f"{R}/datasets/{dataset}.pt"] if dataset else []
+
+
+def overview_inputs(wc):
+    """Every suite's summary, and its slopes where it fits them."""
+    inputs = {f"summary_{s}": f"{R}/summary/{s}.parquet" for s in config["suites"]}
+    for suite, cfg in config["suites"].items():
+        if cfg.get("slopes"):
+            inputs[f"slopes_{suite}"] = f"{R}/summary/{suite}_slopes.parquet"
+    return inputs

@@ -3,14 +3,16 @@
 
 rule prepare_dataset:
     output:
-        R + "/datasets/{dataset}.pt",
+        f"{R}/datasets/{{dataset}}.pt",
+    log:
+        f"{R}/logs/prepare_dataset/{{dataset}}.log",
+    conda:
+        "../envs/gengap.yaml"
+    resources:
+        mem_mb=8000,
     params:
         root=lambda wc: str(data_root(config["data_root"])),
         code=stage_digest("dataset"),
-    log:
-        R + "/logs/prepare_dataset/{dataset}.log",
-    resources:
-        mem_mb=8000,
     script:
         "../scripts/prepare_dataset.py"
 
@@ -20,11 +22,13 @@ rule training_set:
         rules.prepare_dataset.output,
     output:
         TRAINING_SET,
-    params:
-        code=lambda wc: corruption_digest(wc.corruption),
     log:
-        R + "/logs/training_set/{dataset}/n{n}/seed{seed}/draw{draw}/{corruption}.log",
+        f"{R}/logs/training_set/{Cell.TRAINING_SET}.log",
+    conda:
+        "../envs/gengap.yaml"
     resources:
         mem_mb=8000,
+    params:
+        code=lambda wc: corruption_digest(wc.corruption),
     script:
         "../scripts/training_set.py"

@@ -10,18 +10,20 @@ rule measure:
         record=rules.train.output.record,
         other_draw=other_draw,
     output:
-        CELL_DIR + "/measures.parquet",
-    params:
-        measures=lambda wc: config["suites"][wc.suite]["measures"],
-        options=lambda wc: measure_options(config, wc.suite),
-        code=stage_digest("measure"),
-        device=DEVICE,
+        f"{CELL_DIR}/measures.parquet",
     log:
-        R + "/logs/measure/" + CELL_LOG + ".log",
+        f"{R}/logs/measure/{Cell.PATH}.log",
+    conda:
+        "../envs/gengap.yaml"
     threads: 1
     resources:
         gpu=USES_GPU,
         mem_mb=8000,
         runtime=60,
+    params:
+        measures=lambda wc: config["suites"][wc.suite]["measures"],
+        options=lambda wc: measure_options(config, wc.suite),
+        code=stage_digest("measure"),
+        device=DEVICE,
     script:
         "../scripts/measure.py"

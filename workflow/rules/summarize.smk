@@ -1,66 +1,97 @@
-# Stage 4: one Parquet summary per suite, then its figures.
+# Stage 4: one Parquet summary per suite, then its slopes, tables and figures. One rule per
+# output; what a summary reads depends on the suite's kind.
 
 
 rule summarize:
     input:
-        measures=lambda wc: cell_files(wc.suite, "measures.parquet"),
-        records=lambda wc: cell_files(wc.suite, "record.json"),
-        histories=lambda wc: cell_files(wc.suite, "history.parquet"),
+        unpack(summary_inputs),
     output:
-        summary=R + "/summary/{suite}.parquet",
-        history=R + "/summary/history/{suite}.parquet",
-    wildcard_constraints:
-        suite=TRAIN_SUITE,
+        f"{R}/summary/{{suite}}.parquet",
+    log:
+        f"{R}/logs/summarize/{{suite}}.log",
+    conda:
+        "../envs/gengap.yaml"
     params:
         code=stage_digest("summary"),
-    log:
-        R + "/logs/summarize/{suite}.log",
     script:
         "../scripts/summarize.py"
 
 
+rule history:
+    input:
+        records=lambda wc: cell_files(wc.suite, "record.json"),
+        histories=lambda wc: cell_files(wc.suite, "history.parquet"),
+    output:
+        f"{R}/summary/history/{{suite}}.parquet",
+    log:
+        f"{R}/logs/history/{{suite}}.log",
+    conda:
+        "../envs/gengap.yaml"
+    params:
+        code=stage_digest("summary"),
+    script:
+        "../scripts/history.py"
+
+
 rule slopes:
     input:
-        rules.summarize.output.summary,
+        rules.summarize.output,
     output:
-        R + "/summary/{suite}_slopes.parquet",
+        f"{R}/summary/{{suite}}_slopes.parquet",
+    log:
+        f"{R}/logs/slopes/{{suite}}.log",
+    conda:
+        "../envs/gengap.yaml"
     params:
         code=stage_digest("slopes"),
-    log:
-        R + "/logs/slopes/{suite}.log",
     script:
         "../scripts/slopes.py"
 
 
 rule figure:
     input:
-        summary=rules.summarize.output.summary,
-        history=rules.summarize.output.history,
+        unpack(figure_inputs),
     output:
-        png=R + "/figures/{suite}/{figure}.png",
-        pdf=R + "/figures/{suite}/{figure}.pdf",
-    wildcard_constraints:
-        suite=TRAIN_SUITE,
+        png=f"{R}/figures/{{suite}}/{{figure}}.png",
+        pdf=f"{R}/figures/{{suite}}/{{figure}}.pdf",
+    log:
+        f"{R}/logs/figures/{{suite}}/{{figure}}.log",
+    conda:
+        "../envs/gengap.yaml"
     params:
         code=stage_digest("figures"),
-    log:
-        R + "/logs/figures/{suite}/{figure}.log",
     script:
         "../scripts/figure.py"
 
 
 rule table:
     input:
-        rules.summarize.output.summary,
+        rules.summarize.output,
     output:
-        parquet=R + "/tables/{suite}/{table}.parquet",
-        markdown=R + "/tables/{suite}/{table}.md",
-    wildcard_constraints:
-        suite=TRAIN_SUITE,
+        parquet=f"{R}/tables/{{suite}}/{{table}}.parquet",
+        markdown=f"{R}/tables/{{suite}}/{{table}}.md",
+    log:
+        f"{R}/logs/tables/{{suite}}/{{table}}.log",
+    conda:
+        "../envs/gengap.yaml"
     params:
         delta=lambda wc: measure_options(config, wc.suite)["delta"],
         code=stage_digest("tables"),
-    log:
-        R + "/logs/tables/{suite}/{table}.log",
     script:
         "../scripts/table.py"
+
+
+rule overview:
+    input:
+        unpack(overview_inputs),
+    output:
+        f"{R}/overview.md",
+    log:
+        f"{R}/logs/overview.log",
+    conda:
+        "../envs/gengap.yaml"
+    params:
+        kinds={suite: cfg["kind"] for suite, cfg in config["suites"].items()},
+        code=stage_digest("overview"),
+    script:
+        "../scripts/overview.py"

@@ -6,22 +6,27 @@ rule train:
     input:
         TRAINING_SET,
     output:
-        init=CELL_DIR + "/init.pt",
-        final=CELL_DIR + "/final.pt",
-        history=CELL_DIR + "/history.parquet",
-        record=CELL_DIR + "/record.json",
-    params:
-        settings=lambda wc: training_settings(config, wc.suite, wc.model, wc.reg),
-        code=lambda wc: {"train": stage_digest("train"), "model": model_digest(wc.model)},
-        device=DEVICE,
+        init=f"{CELL_DIR}/init.pt",
+        final=f"{CELL_DIR}/final.pt",
+        history=f"{CELL_DIR}/history.parquet",
+        record=f"{CELL_DIR}/record.json",
     log:
-        R + "/logs/train/" + CELL_LOG + ".log",
+        f"{R}/logs/train/{Cell.PATH}.log",
     benchmark:
-        R + "/benchmarks/train/" + CELL_LOG + ".tsv"
+        f"{R}/benchmarks/train/{Cell.PATH}.tsv"
+    conda:
+        "../envs/gengap.yaml"
     threads: 1
     resources:
         gpu=USES_GPU,
         mem_mb=8000,
         runtime=240,
+    params:
+        settings=lambda wc: training_settings(config, wc.suite, wc.model, wc.reg),
+        code=lambda wc: {
+            "train": stage_digest("train"),
+            "model": model_digest(wc.model),
+        },
+        device=DEVICE,
     script:
         "../scripts/train.py"

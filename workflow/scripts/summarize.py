@@ -1,7 +1,10 @@
 from gengap.joblog import job_log
 from gengap.report.summary import summarize
+from gengap.suites.run import summarize_rows
 
 log = job_log(snakemake.log[0])
-table = summarize(snakemake.input.measures, snakemake.input.records, snakemake.input.histories,
-                  snakemake.output.summary, snakemake.output.history)
-log(f"{len(table)} rows from {len(snakemake.input.records)} cells")
+if "rows" in snakemake.input.keys():  # a computed kind: one row per cell
+    table = summarize_rows(list(snakemake.input.rows), snakemake.output[0])
+else:
+    table = summarize(snakemake.input.measures, snakemake.input.records, snakemake.output[0])
+log(f"{len(table)} rows")

@@ -1,19 +1,18 @@
+from gengap.cell import Cell
 from gengap.joblog import job_log
 from gengap.train.cell import train_cell
 
-wc = snakemake.wildcards
+cell = Cell.from_wildcards(snakemake.wildcards)
 train_cell(
     snakemake.input[0],
     init_path=snakemake.output.init,
     final_path=snakemake.output.final,
     history_path=snakemake.output.history,
     record_path=snakemake.output.record,
-    cell={"suite": wc.suite, "dataset": wc.dataset, "model": wc.model,
-          "corruption": wc.corruption, "n": int(wc.n), "seed": int(wc.seed), "draw": int(wc.draw),
-          "reg": wc.reg},
-    model_name=wc.model,
+    cell=cell.key(),
+    model_name=cell.model,
     settings=dict(snakemake.params.settings),
-    seed=int(wc.seed),
+    seed=cell.seed,
     device=snakemake.params.device,
     threads=snakemake.threads,
     log=job_log(snakemake.log[0]),

@@ -14,14 +14,11 @@ import torch
 
 from gengap.measures.layers import frobenius_norm, layer_pairs, norm_2_1, spectral_norm, weight_matrices
 from gengap.measures.registry import measure
+from gengap.models.registry import count_params
 
 
 def _bound(ctx, numerator: float) -> dict:
     return {"": numerator / (ctx.gamma * math.sqrt(ctx.m)), "numerator": numerator}
-
-
-def _log_spectral_product(mats) -> float:
-    return sum(math.log(spectral_norm(w)) for w in mats)
 
 
 @measure("vc")
@@ -30,7 +27,7 @@ def vc(ctx) -> dict:
 
     The bound assumes m >= V/(2e); below that it is vacuous and reported as +inf.
     """
-    n_weights = sum(p.numel() for p in ctx.folded.parameters())
+    n_weights = count_params(ctx.folded)
     V = len(weight_matrices(ctx.folded)) * n_weights * math.log2(n_weights)
     m = ctx.m
     inner = V * math.log(2 * math.e * m / V) + math.log(4 / ctx.delta)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pandas as pd
 import torch
@@ -12,7 +13,7 @@ from gengap.atomic import save_parquet
 from gengap.data.preprocess import network_inputs
 from gengap.measures.registry import MeasureContext, compute_measures
 from gengap.train.cell import load_model
-from gengap.train.loop import resolve_device
+from gengap.evaluation import resolve_device
 
 
 def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
@@ -20,7 +21,7 @@ def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
                  other_draw_path=None, log=print) -> pd.DataFrame:
     """Compute ``measures`` for a trained cell; write a tidy Parquet table (one row per measure)."""
     dev = resolve_device(device)
-    record = json.loads(open(record_path).read())
+    record = json.loads(Path(record_path).read_text())
     data = torch.load(data_path, weights_only=True)
     settings = record["settings"]
     ctx = MeasureContext(

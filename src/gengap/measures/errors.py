@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gengap.measures.registry import measure
+from gengap.models.registry import count_params
 
 
 def error_rate(logits, y) -> float:
@@ -30,4 +31,4 @@ def gap(ctx) -> float:
 @measure("params")
 def params(ctx) -> float:
     """Number of trainable weights (biases included)."""
-    return sum(p.numel() for p in ctx.net.parameters())
+    return count_params(ctx.net)

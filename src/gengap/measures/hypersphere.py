@@ -26,7 +26,7 @@ def sprime_error(ctx) -> float:
     """0-1 error on S' (training points projected onto the other sphere, labels flipped)."""
     if not ctx.dataset.startswith("hypersphere"):
         raise ValueError(f"S' is defined for the hypersphere data, not {ctx.dataset!r}")
-    from gengap.train.loop import predict
+    from gengap.evaluation import predict
 
     x, y = s_prime(ctx.train_x, ctx.train_y)
     return error_rate(predict(ctx.net, x), y)

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from gengap.registry import Registry
-from gengap.train.loop import margins_of, predict
+from gengap.evaluation import margins_of, predict
 
 MEASURES: Registry = Registry("measure")
 measure = MEASURES.register

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
 
 from gengap.atomic import save_parquet
+from gengap.cell import Cell
 from gengap.data.corruptions import label_corruption_level
 
 # Fields of a cell's record that every summary row carries.
 RECORD_FIELDS = ("status", "epochs", "steps", "steps_to_fit", "time_to_fit_s", "wall_time_s",
                  "device", "code_version")
-CELL_KEYS = ["suite", "dataset", "model", "corruption", "n", "seed", "draw", "reg"]
+CELL_KEYS = Cell.names()
 
 
 def _record_row(path: str | os.PathLike) -> dict:
-    record = json.loads(open(path).read())
+    record = json.loads(Path(path).read_text())
     row = dict(record["cell"])
     row.update({f: record.get(f) for f in RECORD_FIELDS})
     row["final_train_accuracy"] = (record.get("final") or {}).get("train_accuracy")
@@ -39,18 +41,24 @@ def with_relative_time_to_fit(records: pd.DataFrame) -> pd.DataFrame:
     return records.assign(relative_time_to_fit=merged["steps_to_fit"] / merged["true_steps"])
 
 
-def summarize(measure_paths: Sequence[str], record_paths: Sequence[str],
-              history_paths: Sequence[str], out_path: str, history_out_path: str) -> pd.DataFrame:
-    """Concatenate per-cell measures, join each cell's record; write the summary tables."""
+def summarize(measure_paths: Sequence[str], record_paths: Sequence[str], out_path: str) -> pd.DataFrame:
+    """Concatenate per-cell measures, join each cell's record; write the summary table."""
     records = with_relative_time_to_fit(pd.DataFrame([_record_row(p) for p in record_paths]))
     measures = pd.concat([pd.read_parquet(p) for p in measure_paths], ignore_index=True)
     table = with_label_noise(measures.merge(records, on=CELL_KEYS, how="left"))
     save_parquet(table, out_path)
+    return table
+
+
+def gather_histories(record_paths: Sequence[str], history_paths: Sequence[str], out_path: str) -> pd.DataFrame:
+    """Every cell's training history, prefixed by the cell's key columns."""
     histories = []
-    for path, rec in zip(history_paths, records.to_dict("records")):
+    for record_path, path in zip(record_paths, history_paths):
+        cell = json.loads(Path(record_path).read_text())["cell"]
         h = pd.read_parquet(path)
         for key in reversed(CELL_KEYS):
-            h.insert(0, key, rec[key])
+            h.insert(0, key, cell[key])
         histories.append(h)
-    save_parquet(with_label_noise(pd.concat(histories, ignore_index=True)), history_out_path)
+    table = with_label_noise(pd.concat(histories, ignore_index=True))
+    save_parquet(table, out_path)
     return table

@@ -20,6 +20,9 @@ import torch
 from scipy.linalg.lapack import dtrcon
 from torch import nn
 
+from gengap.models.registry import count_params
+from gengap.suites.kinds import SuiteKind, register_kind
+
 
 class DuplicatePointsError(ValueError):
     """Two input points are identical: no function can give them different labels."""
@@ -168,5 +171,30 @@ def expressivity_cell(z: torch.Tensor, y: torch.Tensor, depth: int, seed: int) -
     else:
         net, report = build_depth_k(z, y, depth, gen)
     n, d = len(y), z.flatten(1).shape[1]
-    return {"n": n, "d": d, "depth": depth, "params": sum(p.numel() for p in net.parameters()),
+    return {"n": n, "d": d, "depth": depth, "params": count_params(net),
             "params_2n_plus_d": 2 * n + d, **report, **residuals(net, z, y)}
+
+
+# --- the suite kind ---------------------------------------------------------------------------
+
+def expressivity_cells(suite: str, s: dict) -> dict[str, dict]:
+    """datasets x labellings x n x seeds x depths."""
+    return {f"{d}/{labels}/n{n}/seed{seed}/depth{k}": dict(kind="expressivity", dataset=d, labels=labels, n=n,
+                                                          seed=seed, depth=k)
+            for d in s["datasets"] for labels in s["labels"] for n in s["n"] for seed in s["seeds"]
+            for k in s["depths"]}
+
+
+def run_expressivity_cell(spec: dict, dataset_path: str | None, device: str = "cpu") -> dict:
+    from gengap.seeding import generator
+    from gengap.suites.run import points
+
+    data = points(spec, dataset_path)
+    y = data["train_y"]
+    if spec["labels"] == "random_labels":
+        y = torch.randint(data["num_classes"], (len(y),), generator=generator(spec["seed"], "expressivity_labels"))
+    return expressivity_cell(data["train_x"], y.double(), spec["depth"], spec["seed"])
+
+
+register_kind(SuiteKind("expressivity", expressivity_cells, default_figures=("expressivity",),
+                        run=run_expressivity_cell))

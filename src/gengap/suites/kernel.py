@@ -19,8 +19,10 @@ import time
 import torch
 
 from gengap.seeding import generator
+from gengap.suites.kinds import SuiteKind, register_kind
 
 BLOCK = 4096
+KERNELS = ("rbf", "linear_features")  # the names a kernel suite's `kernels` may hold
 
 
 def median_bandwidth(x: torch.Tensor, gen: torch.Generator, sample: int = 2000) -> float:
@@ -89,7 +91,7 @@ def kernel_cell(train_x, train_y, test_x, test_y, *, kernel: str, num_classes: i
         def gram(a, b):
             return kernel_matrix(a, b, "rbf", bandwidth)
     else:
-        raise ValueError(f"unknown kernel {kernel!r}; allowed: rbf, linear_features")
+        raise ValueError(f"unknown kernel {kernel!r}; allowed: {', '.join(KERNELS)}")
     Y = torch.nn.functional.one_hot(train_y.to(device), num_classes).double()
     K = gram(xtr, xtr)
     alpha, jitter = solve_exact(K, Y)
@@ -122,3 +124,33 @@ def min_norm_sgd_cell(n: int, d: int, seed: int, epochs: int = 2000, batch_size:
     return {"n": n, "d": d, "epochs": epochs,
             "relative_distance": ((w - w_min).norm() / w_min.norm()).item(),
             "train_residual": (X @ w - y).norm().item() / y.norm().item()}
+
+
+# --- the suite kind ---------------------------------------------------------------------------
+
+def kernel_cells(suite: str, s: dict) -> dict[str, dict]:
+    """datasets x kernels x n x seeds interpolation cells, then the SGD minimum-norm checks
+    (cells with ``kind: min_norm_sgd``, on synthetic least-squares problems, no dataset)."""
+    out = {f"{d}/{kernel}/n{n}/seed{seed}": dict(kind="kernel", dataset=d, kernel=kernel, n=n, seed=seed,
+                                                 bandwidth=s["bandwidth"], features=s["features"])
+           for d in s["datasets"] for kernel in s["kernels"] for n in s["n"] for seed in s["seeds"]}
+    sgd = s["sgd_check"]
+    for n in sgd["n"]:
+        for seed in s["seeds"]:
+            out[f"min_norm_sgd/n{n}/d{sgd['d']}/seed{seed}"] = dict(kind="min_norm_sgd", n=n, d=sgd["d"],
+                                                                   epochs=sgd["epochs"], seed=seed)
+    return out
+
+
+def run_kernel_cell(spec: dict, dataset_path: str | None, device: str = "cpu") -> dict:
+    if spec["kind"] == "min_norm_sgd":
+        return min_norm_sgd_cell(spec["n"], spec["d"], spec["seed"], epochs=spec["epochs"])
+    from gengap.suites.run import points
+
+    data = points(spec, dataset_path)
+    return kernel_cell(data["train_x"], data["train_y"], data["test_x"], data["test_y"], kernel=spec["kernel"],
+                       num_classes=data["num_classes"], seed=spec["seed"], bandwidth=spec["bandwidth"],
+                       features=spec["features"], device=device)
+
+
+register_kind(SuiteKind("kernel", kernel_cells, default_figures=("kernel",), run=run_kernel_cell))

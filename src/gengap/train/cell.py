@@ -19,7 +19,8 @@ from gengap.data.augment import random_crop_batches
 from gengap.data.preprocess import network_inputs
 from gengap.models import build_model
 from gengap.seeding import derive_seed
-from gengap.train.loop import fit, resolve_device
+from gengap.evaluation import resolve_device
+from gengap.train.loop import fit
 
 
 def code_version() -> str | None:

@@ -5,21 +5,8 @@ A rule is ``fn(stats, **options) -> bool``; the epoch cap is always in force bes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import torch
-
+from gengap.evaluation import EvalStats
 from gengap.registry import Registry
-
-
-@dataclass(frozen=True)
-class EvalStats:
-    """Outputs of one pass over the training set."""
-
-    loss: float
-    accuracy: float
-    margins: torch.Tensor  # f(x)_y - max_{j != y} f(x)_j per point
-
 
 STOP_RULES: Registry = Registry("stopping rule")
 

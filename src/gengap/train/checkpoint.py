@@ -1,0 +1,78 @@
+"""Resumable training: the state of a run, saved atomically and restored only by the same run.
+
+A checkpoint carries the identity of the run that wrote it. One written under another identity
+(other data, code, settings or seed) or one that cannot be read is discarded with a log line:
+never resumed, never blocking the cell.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+from gengap.atomic import save_torch
+
+
+@dataclass
+class TrainingState:
+    """Where a run is: epochs and steps done, seconds spent, and the history so far."""
+
+    epoch: int = 0
+    step: int = 0
+    elapsed: float = 0.0
+    history: list[dict] = field(default_factory=list)
+
+
+class Checkpoint:
+    """A run's checkpoint file (``path`` None: no checkpoints), saved every ``seconds``."""
+
+    def __init__(self, path: str | os.PathLike | None, identity: str, seconds: float,
+                 log: Callable[[str], None] = print):
+        self.path = Path(path) if path else None
+        self.identity, self.seconds, self.log = identity, seconds, log
+        self.last = time.perf_counter()
+
+    def restore(self, net: nn.Module, opt: torch.optim.Optimizer, batch_gen: torch.Generator,
+                aug_gen: torch.Generator) -> TrainingState | None:
+        """Load the saved state into the objects given; None when there is nothing to resume."""
+        if self.path is None or not self.path.exists():
+            return None
+        try:
+            state = torch.load(self.path, weights_only=False, map_location=batch_gen.device)
+        except Exception as err:  # truncated, corrupt, or from an incompatible torch
+            self.log(f"discarding unreadable checkpoint {self.path} ({type(err).__name__}: {err})")
+            self.path.unlink(missing_ok=True)
+            return None
+        if state.get("key") != self.identity:
+            self.log(f"discarding checkpoint {self.path}: written by another run "
+                     f"(identity {state.get('key')}, this run {self.identity})")
+            self.path.unlink(missing_ok=True)
+            return None
+        net.load_state_dict(state["net"])
+        opt.load_state_dict(state["opt"])
+        batch_gen.set_state(state["batch_gen"].cpu())
+        aug_gen.set_state(state["aug_gen"].cpu())
+        torch.set_rng_state(state["cpu_rng"])
+        run = TrainingState(state["epoch"], state["step"], state["elapsed"], state["history"])
+        self.log(f"resumed from checkpoint at epoch {run.epoch} (step {run.step})")
+        return run
+
+    def maybe_save(self, run: TrainingState, net: nn.Module, opt: torch.optim.Optimizer,
+                   batch_gen: torch.Generator, aug_gen: torch.Generator) -> None:
+        if self.path is None or time.perf_counter() - self.last < self.seconds:
+            return
+        save_torch({"key": self.identity, "net": net.state_dict(), "opt": opt.state_dict(),
+                    "batch_gen": batch_gen.get_state(), "aug_gen": aug_gen.get_state(),
+                    "cpu_rng": torch.get_rng_state(), "epoch": run.epoch, "step": run.step,
+                    "history": run.history, "elapsed": run.elapsed}, self.path)
+        self.last = time.perf_counter()
+
+    def remove(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)

@@ -1,0 +1,32 @@
+"""Plain helpers of the tests (fixtures are in conftest.py): paths and small synthetic data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_root() -> Path:
+    """The torchvision data root holding MNIST and Fashion-MNIST ($GENGAP_DATA_ROOT or ../shared/data)."""
+    return Path(os.environ.get("GENGAP_DATA_ROOT") or REPO.parent / "shared" / "data").resolve()
+
+
+def synthetic_dataset(n_train=600, n_test=100, shape=(3, 8, 8), num_classes=10, seed=0) -> dict:
+    """A random uint8 dataset in the layout of gengap's dataset files."""
+    g = torch.Generator().manual_seed(seed)
+    train_x = torch.randint(0, 256, (n_train, *shape), generator=g, dtype=torch.uint8)
+    pixels = train_x.double()
+    return {
+        "name": "synthetic",
+        "train_x": train_x,
+        "train_y": torch.randint(num_classes, (n_train,), generator=g),
+        "test_x": torch.randint(0, 256, (n_test, *shape), generator=g, dtype=torch.uint8),
+        "test_y": torch.randint(num_classes, (n_test,), generator=g),
+        "num_classes": num_classes,
+        "channel_mean": pixels.mean(dim=(0, 2, 3)).float(),
+        "channel_std": pixels.std(dim=(0, 2, 3)).float(),
+    }

@@ -1,0 +1,99 @@
+"""One place for each concept: the cell key, suite kinds, and schema enums that mirror registries."""
+
+import copy
+
+import yaml
+
+from gengap import config as plan
+from gengap.cell import Cell
+from gengap.data.preprocess import PREPROCESSING
+from gengap.suites import KINDS
+from gengap.suites.kernel import KERNELS
+from gengap.train.losses import LOSSES
+from workflow_helpers import TINY_CONFIG
+
+SCHEMA = yaml.safe_load(plan.SCHEMA_PATH.read_text())
+
+
+def test_cell_path_and_wildcards_round_trip():
+    cell = Cell("s", "mnist", "labels@0.2", 128, 3, 2, "mlp_1x512", "wd")
+    assert cell.path == "s/mnist/labels@0.2/n128/seed3/draw2/mlp_1x512/wd"
+    assert cell.training_set == "mnist/n128/seed3/draw2/labels@0.2"
+    wildcards = {k: str(v) for k, v in cell.key().items()}  # Snakemake's wildcards are strings
+    assert Cell.from_wildcards(wildcards) == cell
+    assert cell.other_draw().draw == 1 and cell.other_draw().other_draw() == cell
+    assert set(Cell.WILDCARDS) == set(Cell.names())
+
+
+def test_schema_enums_equal_the_registries():
+    defs = SCHEMA["$defs"]
+    assert sorted(defs["suite"]["properties"]["kind"]["enum"]) == sorted(KINDS)
+    assert sorted(defs["training"]["properties"]["loss"]["enum"]) == sorted(LOSSES)
+    assert defs["training"]["properties"]["preprocess"]["enum"] == list(PREPROCESSING)
+    assert defs["kernel_suite"]["properties"]["kernels"]["items"]["enum"] == list(KERNELS)
+    # every kind other than train has its own keys under `if: kind`
+    branches = {b["if"]["properties"]["kind"]["const"] for b in defs["suite"]["allOf"]}
+    assert branches == set(KINDS)
+
+
+def test_check_does_not_change_the_config():
+    config = plan.resolve(plan.validate(plan.apply_preset(copy.deepcopy(TINY_CONFIG))))
+    before = copy.deepcopy(config)
+    plan.check(config)
+    assert config == before
+
+
+def test_resolve_fills_figures_from_the_kind_without_touching_its_input():
+    config = plan.validate({"suites": {"e": {"kind": "expressivity", "datasets": ["mnist"], "n": [10], "seeds": [0]}}})
+    resolved = plan.resolve(config)
+    assert config["suites"]["e"]["figures"] is None
+    assert resolved["suites"]["e"]["figures"] == list(KINDS["expressivity"].default_figures)
+
+
+def test_keys_of_another_kind_are_rejected_and_named():
+    import pytest
+
+    with pytest.raises(plan.ConfigError, match="suites.e: Unevaluated properties are not allowed .'models'"):
+        plan.prepare({"suites": {"e": {"kind": "expressivity", "datasets": ["mnist"], "n": [10], "seeds": [0],
+                                       "models": ["mlp_1x512"]}}})
+
+
+def test_theory_suites_carry_no_training_keys():
+    config = plan.prepare({"suites": {"k": {"kind": "kernel", "datasets": ["mnist"], "n": [10], "seeds": [0]}}})
+    assert "draws" not in config["suites"]["k"] and config["suites"]["k"]["sgd_check"]["d"] == 1000
+
+
+def test_readme_what_to_expect_is_the_published_quick_overview():
+    from helpers import REPO
+
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("<!-- overview: docs/results/quick/overview.md -->\n", 1)[1].split("<!-- /overview -->", 1)[0]
+    assert block == (REPO / "docs/results/quick/overview.md").read_text()
+
+
+def test_overview_states_the_numbers_of_the_summaries():
+    import pandas as pd
+
+    from gengap.report.overview import overview
+
+    expr = pd.DataFrame({"n": [10, 10, 20], "depth": [1, 4, 1], "params": [30, 99, 50],
+                         "params_2n_plus_d": [30, 30, 50], "residual_float64": [1e-9, 3e-9, 2e-7],
+                         "residual_float32": [0.5, 2.0, 7.0]})
+    text = overview({"e": expr}, {"e": "expressivity"})
+    assert "params = 2n + d in 2 of 2 depth-1 cells" in text
+    assert "3e-09 (n = 10), 2e-07 (n = 20)" in text and "float32 up to 7" in text
+
+
+def test_log_axes_are_ticked_at_the_grid_without_minor_labels():
+    import matplotlib.pyplot as plt
+
+    from gengap.report.figures import tidy_log_axes
+
+    fig, ax = plt.subplots()
+    ax.plot([300, 400, 600], [0.3, 0.2, 0.1])
+    ax.set(xscale="log", yscale="log")
+    tidy_log_axes(fig)
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["300", "400", "600"]
+    assert all(t.get_text() == "" for t in ax.xaxis.get_minorticklabels() + ax.yaxis.get_minorticklabels())
+    plt.close(fig)

@@ -1,0 +1,25 @@
+# Cells of computed suite kinds (expressivity, kernel): each builds or solves and writes one
+# summary row; the kind's `run` does the work.
+
+
+rule suite_cell:
+    input:
+        computed_dataset,
+    output:
+        f"{R}/theory/{{suite}}/{{cell}}.parquet",
+    log:
+        f"{R}/logs/theory/{{suite}}/{{cell}}.log",
+    conda:
+        "../envs/gengap.yaml"
+    threads: 2
+    resources:
+        gpu=USES_GPU,
+        mem_mb=16000,
+        runtime=120,
+    params:
+        kind=lambda wc: config["suites"][wc.suite]["kind"],
+        spec=computed_spec,
+        code=stage_digest("theory"),
+        device=DEVICE,
+    script:
+        "../scripts/suite_cell.py"

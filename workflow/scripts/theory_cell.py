@@ -1,8 +1,0 @@
-from gengap.joblog import job_log
-from gengap.suites.run import run_theory_cell
-from gengap.train.loop import resolve_device
-
-log = job_log(snakemake.log[0])
-row = run_theory_cell(dict(snakemake.params.spec), snakemake.input[0] if snakemake.input else None,
-                      snakemake.output[0], device=str(resolve_device(snakemake.params.device)))
-log(" ".join(f"{k}={v}" for k, v in row.items()))
