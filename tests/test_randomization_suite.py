@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from helpers import synthetic_dataset
+from gengap.atomic import save_torch
 from gengap.config import cells, training_settings
 from gengap.data.corruptions import CORRUPTIONS
 from gengap.data.training_set import make_training_set
@@ -32,7 +33,7 @@ def cifar_like():
 @pytest.mark.parametrize("corruption", SPECS)
 def test_every_corruption_and_model_trains_on_tiny_data(tmp_path, cifar_like, model, corruption):
     data = make_training_set(cifar_like, 16, 0, corruption)
-    torch.save(data, tmp_path / "data.pt")
+    save_torch(data, tmp_path / "data.pt")  # as the pipeline writes it: with its digest
     settings = dict(SETTINGS, random_crop=corruption == "true", dropout=0.5 if corruption == "gaussian" else 0.0)
     paths = {k: tmp_path / f"{k}.x" for k in ("init_path", "final_path", "history_path", "record_path")}
     record = train_cell(tmp_path / "data.pt", **paths, cell={"corruption": corruption}, model_name=model,
@@ -109,7 +110,7 @@ def test_conv_cells_use_channels_last_on_cpu_and_repeat_exactly(tmp_path, cifar_
 
     assert preferred_memory_format(build_model("alexnet_c8", (3, 28, 28)), torch.device("cpu")) == torch.channels_last
     assert preferred_memory_format(build_model("mlp_1x512", (3, 28, 28)), torch.device("cpu")) == torch.contiguous_format
-    torch.save(make_training_set(cifar_like, 32, 0, "random_labels"), tmp_path / "data.pt")
+    save_torch(make_training_set(cifar_like, 32, 0, "random_labels"), tmp_path / "data.pt")
     finals = []
     for run in ("a", "b"):
         paths = {k: tmp_path / f"{run}_{k}.x" for k in ("init_path", "final_path", "history_path", "record_path")}

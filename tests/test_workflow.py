@@ -42,8 +42,8 @@ def test_complete_run_produces_summaries_and_figures(finished):
         for ext in ("png", "pdf"):
             assert (finished / f"results/figures/randomization/{name}.{ext}").stat().st_size > 1000
     cell = finished / "results/cells/randomization/mnist/labels@0.5/n128/seed0/draw1/mlp_1x512/none"
-    assert {p.name for p in cell.iterdir()} == {"init.pt", "final.pt", "history.parquet",
-                                                "record.json", "measures.parquet"}
+    files = {"init.pt", "final.pt", "history.parquet", "record.json", "measures.parquet"}
+    assert {p.name for p in cell.iterdir()} == files | {f + ".sha256" for f in files}  # each with its digest
     assert (finished / "results/logs/train/randomization/mnist/labels@0.5/n128/seed0/draw1/mlp_1x512/none.log").read_text().count("epoch") >= 2
     assert (finished / "results/benchmarks/train/randomization/mnist/labels@0.5/n128/seed0/draw1/mlp_1x512/none.tsv").exists()
 

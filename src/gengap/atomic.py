@@ -1,12 +1,24 @@
-"""Atomic writes: write to a temporary name in the same folder, then rename.
+"""Files between jobs: written atomically with a digest beside them, verified when read.
 
-An interrupted job therefore never leaves a file that looks finished.
+Writing: to a temporary name in the same folder, then renamed, so an interrupted job never
+leaves a file that looks finished. The file honours the umask (colleagues on a shared file
+system can read it), and its SHA-256 is written beside it as ``<file>.sha256`` (the format of
+``sha256sum``, so ``sha256sum -c`` checks it too). A full disk is reported as
+``No space left on device: <path>``.
+
+Reading (``load_torch``, ``read_parquet``, ``read_json``): the file must match its recorded
+digest. A file that does not (truncated, overwritten, or without a digest) is moved aside to
+``<file>.corrupt`` and ``CorruptFile`` names it: the next run rebuilds it with the job that
+writes it, instead of reporting success.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,20 +26,102 @@ from typing import Iterator
 
 import pandas as pd
 
+SUFFIX = ".sha256"
+LOW_DISK_BYTES = 16 << 20  # a write that fails with less free space than this blames the disk
+
+
+class CorruptFile(RuntimeError):
+    """A file that does not match the digest its writer recorded; the message says what to do."""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def digest_path(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + SUFFIX)
+
+
+def recorded_digest(path: str | os.PathLike) -> str | None:
+    """The digest written beside ``path`` by its writer, or None."""
+    try:
+        return digest_path(path).read_text().split()[0]
+    except (OSError, IndexError):
+        return None
+
 
 @contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it onto ``path`` if the block succeeds."""
-    path = Path(path)
+def _temporary(path: Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         yield Path(tmp)
-        os.replace(tmp, path)
+    except BaseException as err:
+        _raise_if_disk_full(err, path)
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _raise_if_disk_full(err: BaseException, path: Path) -> None:
+    """Libraries report a full disk in their own words (torch: 'enforce fail at
+    inline_container.cc'); say what it is, with the file's path."""
+    full = isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT)
+    if not full and isinstance(err, (OSError, RuntimeError)):
+        try:
+            full = shutil.disk_usage(path.parent).free < LOW_DISK_BYTES
+        except OSError:
+            full = False
+    if full:
+        raise OSError(errno.ENOSPC, f"No space left on device: {path}") from err
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; if the block succeeds, give it the umask's mode,
+    rename it onto ``path`` and record its digest beside it."""
+    path = Path(path)
+    with _temporary(path) as tmp:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
+        digest = file_digest(tmp)
+        os.replace(tmp, path)
+    with _temporary(digest_path(path)) as tmp:
+        tmp.write_text(f"{digest}  {path.name}\n")
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, digest_path(path))
+
+
+def verify(path: str | os.PathLike) -> Path:
+    """``path`` if it matches its recorded digest; else move it aside and raise ``CorruptFile``."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(errno.ENOENT, "missing; rerun snakemake to rebuild it", str(path))
+    expected = recorded_digest(path)
+    if expected is None:
+        problem = f"no digest beside it ({digest_path(path).name} is missing)"
+    elif file_digest(path) != expected:
+        problem = "its content does not match the digest its writer recorded (truncated or changed since)"
+    else:
+        return path
+    quarantine = path.with_name(path.name + ".corrupt")
+    os.replace(path, quarantine)
+    digest_path(path).unlink(missing_ok=True)
+    raise CorruptFile(f"{path}: {problem}. Moved aside to {quarantine.name}; "
+                      "rerun snakemake and the job that writes it rebuilds it.")
 
 
 def save_torch(obj: object, path: str | os.PathLike) -> None:
@@ -50,3 +144,19 @@ def save_json(obj: object, path: str | os.PathLike) -> None:
 def save_text(text: str, path: str | os.PathLike) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def load_torch(path: str | os.PathLike, **kwargs):
+    """``torch.load`` of a verified file (``weights_only=True`` unless told otherwise)."""
+    import torch
+
+    kwargs.setdefault("weights_only", True)
+    return torch.load(verify(path), **kwargs)
+
+
+def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
+    return pd.read_parquet(verify(path))
+
+
+def read_json(path: str | os.PathLike):
+    return json.loads(verify(path).read_text())

@@ -1,55 +1,159 @@
-"""Content digests of the code behind each pipeline stage.
+"""Content digests of the code a job runs, derived from the code itself (no hand-kept lists).
 
-Rules receive these digests as ``params``, so editing the code behind a job (and only that
-code) makes the job stale. Unlike file modification times they survive a fresh clone or a
-``git checkout``, and editing one model family or one corruption does not rerun the others.
+A job's code is its workflow script, every gengap module the script imports (directly or
+through other modules, including imports inside functions, and every member of a package that
+imports its members automatically), and the registered items the job uses. Registered items
+(models, corruptions, measures, losses, stopping rules, figures, tables: anything in a
+``gengap.registry.Registry``) are cut out of their module's text and enter only the jobs that
+use them, with the registered items they reference. So editing a module reruns the jobs that
+import it, editing one model reruns only that model's cells, and adding a model, a corruption
+or a measure reruns nothing that existed.
+
+Rules receive these digests as ``params``: unlike modification times they survive a fresh
+clone or a ``git checkout``.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import inspect
+from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Iterable
+
+PACKAGE = "gengap"
+ROOT = Path(__file__).resolve().parent
+SCRIPTS = ROOT.parents[1] / "workflow" / "scripts"
+# Packages whose import fills a registry (imported before registered code is looked up).
+REGISTRY_PACKAGES = ("gengap.models", "gengap.measures", "gengap.data.corruptions", "gengap.data.sources",
+                     "gengap.train.losses", "gengap.train.stopping", "gengap.report.figures",
+                     "gengap.report.tables", "gengap.suites")
 
 
-def source_digest(*objects: object) -> str:
-    """Short hash of the source code of functions, classes or modules."""
-    h = hashlib.sha256()
-    for obj in objects:
-        h.update(inspect.getsource(obj).encode())  # type: ignore[arg-type]
+def module_file(name: str) -> Path:
+    parts = ROOT.joinpath(*name.split(".")[1:])
+    return parts / "__init__.py" if (parts / "__init__.py").exists() else parts.with_suffix(".py")
+
+
+def _is_module(name: str) -> bool:
+    return module_file(name).exists()
+
+
+@lru_cache(maxsize=None)
+def _imports(path: Path) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """gengap modules a file imports anywhere in it, and the (module, name) pairs it imports."""
+    text = path.read_text()
+    modules: set[str] = set()
+    names: set[tuple[str, str]] = set()
+    for node in ast.walk(ast.parse(text, filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == PACKAGE:
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if _is_module(full):
+                    modules.add(full)
+                else:
+                    modules.add(node.module)
+                    names.add((node.module, alias.name))
+    if path.name == "__init__.py" and "pkgutil.iter_modules" in text:  # imports all its members
+        package = ".".join([PACKAGE, *path.parent.relative_to(ROOT).parts])
+        modules.update(f"{package}.{p.stem}" for p in path.parent.glob("*.py") if p.stem != "__init__")
+    for name in list(modules):  # importing a.b.c runs a/__init__ and a/b/__init__ first
+        parts = name.split(".")
+        modules.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    return frozenset(modules), frozenset(names)
+
+
+def module_closure(roots: Iterable[str]) -> tuple[set[str], set[tuple[str, str]]]:
+    """Every gengap module reachable by imports from ``roots``, and every imported name."""
+    seen: set[str] = set()
+    names: set[tuple[str, str]] = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen or not _is_module(name):
+            continue
+        seen.add(name)
+        modules, imported = _imports(module_file(name))
+        names |= imported
+        todo += modules
+    return seen, names
+
+
+@lru_cache(maxsize=None)
+def registered() -> dict[tuple[str, str], Callable]:
+    """Every registered function or pattern factory, by (module, qualified name)."""
+    for package in REGISTRY_PACKAGES:
+        importlib.import_module(package)
+    from gengap.registry import REGISTRIES
+
+    return {(fn.__module__, fn.__qualname__): fn for reg in REGISTRIES for fn in reg.definitions()}
+
+
+@lru_cache(maxsize=None)
+def module_text(name: str) -> str:
+    """A module's source without its registered items (they are digested where used)."""
+    path = module_file(name)
+    lines = path.read_text().splitlines(keepends=True)
+    cut = set()
+    for node in ast.parse("".join(lines)).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and (name, node.name) in registered():
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            cut.update(range(start - 1, node.end_lineno))
+    return "".join(line for i, line in enumerate(lines) if i not in cut)
+
+
+def _referenced_items(fn: Callable) -> list[Callable]:
+    """Registered items that ``fn``'s code names (through its globals or an import inside it)."""
+    items = {id(v) for v in registered().values()}
+    found = []
+    for node in ast.walk(ast.parse(inspect.cleandoc("\n" + inspect.getsource(fn)))):
+        if isinstance(node, ast.Name):
+            obj = fn.__globals__.get(node.id) if hasattr(fn, "__globals__") else None
+            if id(obj) in items:
+                found.append(obj)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == PACKAGE:
+            found += [registered()[(node.module, a.name)] for a in node.names if (node.module, a.name) in registered()]
+    return found
+
+
+def item_closure(items: Iterable[Callable | None]) -> list[Callable]:
+    """The items and every registered item they reference, transitively, in a stable order."""
+    seen: dict[tuple[str, str], Callable] = {}
+    todo = [i for i in items if i is not None]
+    while todo:
+        fn = todo.pop()
+        key = (fn.__module__, fn.__qualname__)
+        if key not in seen:
+            seen[key] = fn
+            todo += _referenced_items(fn)
+    return [seen[k] for k in sorted(seen)]
+
+
+@lru_cache(maxsize=None)
+def _script_code(script: str) -> tuple[str, tuple[Callable, ...]]:
+    """(hash state text, registered items imported by name) of a workflow script's modules."""
+    path = SCRIPTS / f"{script}.py"
+    roots, names = _imports(path)
+    modules, imported = module_closure(roots)
+    items = tuple(registered()[n] for n in sorted(names | imported) if n in registered())
+    text = "".join(f"\n## {m}\n{module_text(m)}" for m in sorted(modules))
+    return path.read_text() + text, items
+
+
+def code_digest(script: str, *items: Callable | None) -> str:
+    """Digest of the code a job of ``workflow/scripts/<script>.py`` runs, with the registered
+    ``items`` it uses (None entries are ignored: plain data entries of a registry)."""
+    text, imported = _script_code(script)
+    h = hashlib.sha256(text.encode())
+    for fn in item_closure([*imported, *items]):
+        h.update(f"\n## {fn.__module__}.{fn.__qualname__}\n{inspect.getsource(fn)}".encode())
     return h.hexdigest()[:16]
 
 
-def package_digest(*names: str) -> str:
-    """Short hash of every ``.py`` file of the named modules or packages (sorted by path)."""
-    files: list[Path] = []
-    for name in names:
-        mod = importlib.import_module(name)
-        if hasattr(mod, "__path__"):
-            files += sorted(Path(mod.__path__[0]).rglob("*.py"))
-        else:
-            files.append(Path(mod.__file__))
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()[:16]
-
-
-# The code each stage depends on (beyond its per-item digests).
-STAGE_CODE = {
-    "dataset": ("gengap.data.sources",),
-    "train": ("gengap.train", "gengap.data.preprocess", "gengap.data.augment"),
-    "measure": ("gengap.measures", "gengap.data.preprocess", "gengap.data.augment"),
-    "summary": ("gengap.report.summary",),
-    "figures": ("gengap.report.figures", "gengap.report.slopes"),
-    "slopes": ("gengap.report.slopes",),
-    "tables": ("gengap.report.tables",),
-    "overview": ("gengap.report.overview", "gengap.report.tables"),
-    "theory": ("gengap.suites", "gengap.data.preprocess", "gengap.data.training_set"),
-}
-
-
-def stage_digest(stage: str) -> str:
-    return package_digest(*STAGE_CODE[stage])
+def modules_of(script: str) -> set[str]:
+    """The gengap modules a workflow script's job imports (for tests and debugging)."""
+    return module_closure(_imports(SCRIPTS / f"{script}.py")[0])[0]

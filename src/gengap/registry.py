@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Callable, Generic, Iterator, TypeVar
 
 T = TypeVar("T")
+REGISTRIES: list["Registry"] = []  # every registry, so provenance can tell registered code apart
 
 
 class UnknownNameError(KeyError):
@@ -31,6 +33,7 @@ class Registry(Generic[T]):
         self.kind = kind
         self._items: dict[str, T] = {}
         self._patterns: list[tuple[re.Pattern, str, Callable[..., T]]] = []
+        REGISTRIES.append(self)
 
     def register_pattern(self, regex: str, shown_as: str) -> Callable:
         def decorate(factory):
@@ -58,6 +61,21 @@ class Registry(Generic[T]):
                 return factory(*match.groups())
         raise UnknownNameError(self.kind, name, self.names())
 
+    def definition(self, name: str) -> Callable | None:
+        """The function whose code a name runs: the registered function (or an entry's ``fn``),
+        or the factory of the matching pattern; None for plain data entries."""
+        if name in self._items:
+            return _code_of(self._items[name])
+        for regex, _, factory in self._patterns:
+            if isinstance(name, str) and regex.fullmatch(name):
+                return factory
+        raise UnknownNameError(self.kind, name, self.names())
+
+    def definitions(self) -> list[Callable]:
+        """Every registered function and pattern factory."""
+        code = [_code_of(item) for item in self._items.values()] + [f for _, _, f in self._patterns]
+        return [c for c in code if c is not None]
+
     def __contains__(self, name: object) -> bool:
         try:
             self[name]  # type: ignore[index]
@@ -71,3 +89,8 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         """Registered names, then the name patterns as shown to users."""
         return sorted(self._items) + [shown for _, shown, _ in self._patterns]
+
+
+def _code_of(item: object) -> Callable | None:
+    fn = getattr(item, "fn", item)  # entries such as corruptions wrap their function
+    return fn if inspect.isfunction(fn) or inspect.isclass(fn) else None

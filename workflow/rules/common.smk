@@ -6,14 +6,20 @@ import torch
 
 from gengap.cell import Cell
 from gengap.config import kind_of, measure_options, suite_cells, training_settings
-from gengap.data.corruptions import corruption_digest
-from gengap.data.sources import data_root
-from gengap.models import model_digest
-from gengap.provenance import stage_digest
+from gengap.data.corruptions import CORRUPTIONS, parse_corruption
+from gengap.data.sources import DATASETS, data_identity, data_root
+from gengap.measures import MEASURES
+from gengap.models import MODELS
+from gengap.provenance import code_digest
+from gengap.report.figures import FIGURES
+from gengap.report.tables import TABLES
+from gengap.train.losses import LOSSES
+from gengap.train.stopping import STOP_RULES
 
 R = config["results_dir"]
+# Jobs that will train on a GPU declare it, so a profile can cap them (resources: gpu=N). The
+# device itself is an execution setting (config, read by the job), not part of a job's identity.
 DEVICE = config["device"]
-# Jobs that will train on a GPU declare it, so a profile can cap them (resources: gpu=N).
 USES_GPU = int(DEVICE == "cuda" or (DEVICE == "auto" and torch.cuda.is_available()))
 
 CELL_DIR = f"{R}/cells/{Cell.PATH}"
@@ -95,3 +101,35 @@ def overview_inputs(wc):
         if cfg.get("slopes"):
             inputs[f"slopes_{suite}"] = f"{R}/summary/{suite}_slopes.parquet"
     return inputs
+
+
+# Code digests (gengap.provenance): the script's modules plus the registered items a job uses.
+
+
+def dataset_code(wc):
+    return code_digest("prepare_dataset", DATASETS.definition(wc.dataset))
+
+
+def dataset_identity(wc):
+    return data_identity(wc.dataset, data_root(config["data_root"]), R)
+
+
+def corruption_code(wc):
+    return code_digest(
+        "training_set", CORRUPTIONS.definition(parse_corruption(wc.corruption)[0])
+    )
+
+
+def train_code(wc):
+    settings = training_settings(config, wc.suite, wc.model, wc.reg)
+    return code_digest(
+        "train",
+        MODELS.definition(wc.model),
+        LOSSES.definition(settings["loss"]),
+        STOP_RULES.definition(settings["stop"]["criterion"]),
+    )
+
+
+def measure_code(wc):
+    names = config["suites"][wc.suite]["measures"]
+    return code_digest("measure", *[MEASURES.definition(m) for m in names])

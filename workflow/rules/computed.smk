@@ -19,7 +19,6 @@ rule suite_cell:
     params:
         kind=lambda wc: config["suites"][wc.suite]["kind"],
         spec=computed_spec,
-        code=stage_digest("theory"),
-        device=DEVICE,
+        code=code_digest("suite_cell"),
     script:
         "../scripts/suite_cell.py"

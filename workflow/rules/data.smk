@@ -11,8 +11,8 @@ rule prepare_dataset:
     resources:
         mem_mb=8000,
     params:
-        root=lambda wc: str(data_root(config["data_root"])),
-        code=stage_digest("dataset"),
+        data=dataset_identity,
+        code=dataset_code,
     script:
         "../scripts/prepare_dataset.py"
 
@@ -29,6 +29,6 @@ rule training_set:
     resources:
         mem_mb=8000,
     params:
-        code=lambda wc: corruption_digest(wc.corruption),
+        code=corruption_code,
     script:
         "../scripts/training_set.py"

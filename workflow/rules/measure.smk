@@ -23,7 +23,6 @@ rule measure:
     params:
         measures=lambda wc: config["suites"][wc.suite]["measures"],
         options=lambda wc: measure_options(config, wc.suite),
-        code=stage_digest("measure"),
-        device=DEVICE,
+        code=measure_code,
     script:
         "../scripts/measure.py"

@@ -12,7 +12,7 @@ rule summarize:
     conda:
         "../envs/gengap.yaml"
     params:
-        code=stage_digest("summary"),
+        code=code_digest("summarize"),
     script:
         "../scripts/summarize.py"
 
@@ -28,7 +28,7 @@ rule history:
     conda:
         "../envs/gengap.yaml"
     params:
-        code=stage_digest("summary"),
+        code=code_digest("history"),
     script:
         "../scripts/history.py"
 
@@ -43,7 +43,7 @@ rule slopes:
     conda:
         "../envs/gengap.yaml"
     params:
-        code=stage_digest("slopes"),
+        code=code_digest("slopes"),
     script:
         "../scripts/slopes.py"
 
@@ -59,7 +59,7 @@ rule figure:
     conda:
         "../envs/gengap.yaml"
     params:
-        code=stage_digest("figures"),
+        code=lambda wc: code_digest("figure", FIGURES.definition(wc.figure)),
     script:
         "../scripts/figure.py"
 
@@ -76,7 +76,7 @@ rule table:
         "../envs/gengap.yaml"
     params:
         delta=lambda wc: measure_options(config, wc.suite)["delta"],
-        code=stage_digest("tables"),
+        code=lambda wc: code_digest("table", TABLES.definition(wc.table)),
     script:
         "../scripts/table.py"
 
@@ -92,6 +92,6 @@ rule overview:
         "../envs/gengap.yaml"
     params:
         kinds={suite: cfg["kind"] for suite, cfg in config["suites"].items()},
-        code=stage_digest("overview"),
+        code=code_digest("overview"),
     script:
         "../scripts/overview.py"

@@ -23,10 +23,6 @@ rule train:
         runtime=240,
     params:
         settings=lambda wc: training_settings(config, wc.suite, wc.model, wc.reg),
-        code=lambda wc: {
-            "train": stage_digest("train"),
-            "model": model_digest(wc.model),
-        },
-        device=DEVICE,
+        code=train_code,
     script:
         "../scripts/train.py"

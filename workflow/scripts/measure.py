@@ -10,6 +10,6 @@ measure_cell(
     other_draw_path=(snakemake.input.other_draw or [None])[0],
     measures=list(snakemake.params.measures),
     options=dict(snakemake.params.options),
-    device=snakemake.params.device,
+    device=snakemake.config["device"],
     log=job_log(snakemake.log[0]),
 )

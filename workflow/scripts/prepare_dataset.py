@@ -1,7 +1,8 @@
-from gengap.data.sources import prepare_dataset
+from gengap.data.sources import data_root, prepare_dataset
 from gengap.joblog import job_log
 
 log = job_log(snakemake.log[0])
-log(f"decoding {snakemake.wildcards.dataset} from {snakemake.params.root}")
-prepare_dataset(snakemake.wildcards.dataset, snakemake.params.root, snakemake.output[0])
+root = data_root(snakemake.config["data_root"])  # a location, not part of the identity
+log(f"decoding {snakemake.wildcards.dataset} from {root} (source: {snakemake.params.data})")
+prepare_dataset(snakemake.wildcards.dataset, root, snakemake.output[0], identity=snakemake.params.data)
 log("done")

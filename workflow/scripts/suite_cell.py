@@ -4,5 +4,5 @@ from gengap.suites.run import run_cell
 
 log = job_log(snakemake.log[0])
 row = run_cell(snakemake.params.kind, dict(snakemake.params.spec), snakemake.input[0] if snakemake.input else None,
-               snakemake.output[0], device=str(resolve_device(snakemake.params.device)))
+               snakemake.output[0], device=str(resolve_device(snakemake.config["device"])))
 log(" ".join(f"{k}={v}" for k, v in row.items()))

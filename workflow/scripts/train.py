@@ -13,9 +13,10 @@ train_cell(
     model_name=cell.model,
     settings=dict(snakemake.params.settings),
     seed=cell.seed,
-    device=snakemake.params.device,
+    device=snakemake.config["device"],  # execution settings: config, not params (not identity)
+    code=snakemake.params.code,
     threads=snakemake.threads,
     log=job_log(snakemake.log[0]),
-    checkpoint_seconds=snakemake.config["checkpoint_seconds"],  # execution knobs: not params,
-    progress_seconds=snakemake.config["progress_seconds"],  # so changing them reruns nothing
+    checkpoint_seconds=snakemake.config["checkpoint_seconds"],
+    progress_seconds=snakemake.config["progress_seconds"],
 )

@@ -5,8 +5,8 @@ clean training subset and the test inputs and returns the corrupted versions; la
 corruptions never touch the test set. Randomness comes only from the generator passed in, which
 the pipeline seeds from the cell's seed, so the same seed always gives the same data.
 
-A corruption's cache key is the source of its own function (see ``corruption_digest``): keep
-each function self-contained so that editing one corruption reruns only its cells.
+A corruption's code identity is the source of its own function and the registered items it
+calls (``gengap.provenance``): editing one corruption reruns only its training sets and cells.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Callable
 
 import torch
 
-from gengap.provenance import source_digest
 from gengap.registry import Registry
 
 
@@ -71,11 +70,6 @@ def parse_corruption(spec: str) -> tuple[str, float | None]:
             f"corruption {spec!r}: p = {value} is outside [{lo:g}, {hi:g}]"
         )
     return name, value
-
-
-def corruption_digest(spec: str) -> str:
-    name, _ = parse_corruption(spec)
-    return source_digest(CORRUPTIONS[name].fn)
 
 
 def label_corruption_level(spec: str) -> float | None:

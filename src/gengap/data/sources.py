@@ -7,6 +7,8 @@ needs. Later stages read only this file, never torchvision's raw files.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from gengap.atomic import save_torch
+from gengap.atomic import file_digest, save_json, save_torch
 from gengap.registry import Registry
 from gengap.seeding import generator
 
@@ -104,6 +106,66 @@ def _open(info: DatasetInfo, root: Path, train: bool, download: bool):
     return cls(root=str(root), train=train, download=download)
 
 
+IDX_ITEM_BYTES = {0x08: 1, 0x09: 1, 0x0B: 2, 0x0C: 4, 0x0D: 4, 0x0E: 8}
+
+
+def check_idx_file(path: Path) -> None:
+    """An uncompressed idx file (MNIST's format) must be as long as its header says."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if len(head) < 4 or head[:2] != b"\0\0" or head[2] not in IDX_ITEM_BYTES:
+            raise DatasetUnavailable(f"{path}: not an idx file (bad header); replace it with a good copy, "
+                                     "or delete it to let torchvision download it again")
+        dims = np.frombuffer(f.read(4 * head[3]), dtype=">u4")
+    expected = 4 + 4 * head[3] + int(np.prod(dims, dtype=np.int64)) * IDX_ITEM_BYTES[head[2]]
+    size = path.stat().st_size
+    if size != expected:
+        raise DatasetUnavailable(f"{path}: truncated or damaged ({size} bytes; its header describes "
+                                 f"{expected}). Replace it with a good copy, or delete it to let "
+                                 "torchvision download it again.")
+
+
+def raw_files(info: DatasetInfo, root: str | os.PathLike) -> list[Path]:
+    """The files of a torchvision dataset under the data root (empty when it is not there)."""
+    folder = Path(root) / info.folder
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if info.folder and folder.is_dir() else []
+
+
+def data_identity(name: str, root: str | os.PathLike, results: str | os.PathLike) -> str:
+    """The identity of a dataset's source for the rule that decodes it: content, never a path.
+
+    Synthetic datasets: their name (the code makes them). Real ones: the SHA-256 of the raw
+    files found under the data root, or ``download`` when none are there yet. The decoding job
+    records the identity it ran under and the digest of the files it read
+    (``<results>/datasets/<name>.source.json``); while the files keep that content the same
+    identity is returned, so moving the data, renaming the root or downloading reruns nothing,
+    and changing the files' content reruns what depends on them.
+    """
+    info = DATASETS[name]
+    if info.sample is not None:
+        return f"synthetic {name}"
+    files = raw_files(info, root)
+    if not files:
+        return f"download {info.torchvision_class}"
+    record_path = Path(results) / "datasets" / f"{name}.source.json"
+    record = json.loads(record_path.read_text()) if record_path.exists() else {}
+    stats = _file_stats(files, root)
+    current = record["raw"] if record.get("stats") == stats else raw_digest(files, root)
+    return record["identity"] if record.get("raw") == current else f"raw {current}"
+
+
+def _file_stats(files: list[Path], root) -> list:
+    return [[str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+
+
+def raw_digest(files: list[Path], root) -> str:
+    h = hashlib.sha256()
+    for p in files:
+        h.update(str(p.relative_to(root)).encode())
+        h.update(file_digest(p).encode())
+    return h.hexdigest()[:16]
+
+
 def load_dataset(name: str, root: str | os.PathLike, download: bool = True) -> dict:
     """Read a dataset with torchvision from ``root``; download it if missing and allowed.
 
@@ -113,12 +175,18 @@ def load_dataset(name: str, root: str | os.PathLike, download: bool = True) -> d
     if info.sample is not None:
         return synthetic_dataset(info)
     root = Path(root)
+    for path in raw_files(info, root):
+        if "idx" in path.name and path.suffix != ".gz":
+            check_idx_file(path)
     splits = {}
     for split, train in (("train", True), ("test", False)):
         last_error = None
         try:
             ds = _open(info, root, train, download=False)
-        except RuntimeError:
+        except RuntimeError as err:
+            if raw_files(info, root) and not download:
+                raise DatasetUnavailable(f"{(root / info.folder).resolve()}: torchvision could not read "
+                                         f"dataset {name!r} from these files ({err})") from None
             ds = None
         if ds is None and download:
             try:
@@ -157,6 +225,13 @@ def synthetic_dataset(info: DatasetInfo) -> dict:
             "channel_mean": torch.zeros(channels), "channel_std": torch.ones(channels)}
 
 
-def prepare_dataset(name: str, root: str | os.PathLike, out_path: str | os.PathLike) -> None:
-    """Decode ``name`` once into the compact tensor file at ``out_path`` (atomic)."""
+def prepare_dataset(name: str, root: str | os.PathLike, out_path: str | os.PathLike,
+                    identity: str | None = None) -> None:
+    """Decode ``name`` once into the compact tensor file at ``out_path`` (atomic), and record
+    the source identity it ran under with the digest of the raw files read (``data_identity``)."""
     save_torch(load_dataset(name, root), out_path)
+    info = DATASETS[name]
+    files = raw_files(info, root)
+    if identity is not None and files:
+        save_json({"identity": identity, "raw": raw_digest(files, root), "stats": _file_stats(files, root)},
+                  Path(out_path).with_name(f"{name}.source.json"))

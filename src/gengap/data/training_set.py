@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from gengap.atomic import save_torch
+from gengap.atomic import load_torch, save_torch
 from gengap.data.sources import DATASETS
 from gengap.data.corruptions import apply_corruption, corruption_stream
 from gengap.seeding import generator
@@ -56,5 +56,5 @@ def make_training_set(dataset: dict, n: int, seed: int, corruption: str, draw: i
 
 def write_training_set(dataset_path: str | os.PathLike, n: int, seed: int, corruption: str,
                        out_path: str | os.PathLike, draw: int = 1) -> None:
-    dataset = torch.load(dataset_path, weights_only=True)
+    dataset = load_torch(dataset_path)
     save_torch(make_training_set(dataset, n, seed, corruption, draw), out_path)

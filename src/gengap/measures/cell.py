@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 import pandas as pd
-import torch
 
-from gengap.atomic import save_parquet
+from gengap.atomic import load_torch, read_json, save_parquet
 from gengap.data.preprocess import network_inputs
 from gengap.measures.registry import MeasureContext, compute_measures
 from gengap.train.cell import load_model
@@ -21,8 +18,8 @@ def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
                  other_draw_path=None, log=print) -> pd.DataFrame:
     """Compute ``measures`` for a trained cell; write a tidy Parquet table (one row per measure)."""
     dev = resolve_device(device)
-    record = json.loads(Path(record_path).read_text())
-    data = torch.load(data_path, weights_only=True)
+    record = read_json(record_path)
+    data = load_torch(data_path)
     settings = record["settings"]
     ctx = MeasureContext(
         net=load_model(record, final_path, dev).eval(),

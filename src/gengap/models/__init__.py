@@ -4,10 +4,10 @@
 import importlib
 import pkgutil
 
-from gengap.models.registry import MODELS, build_model, count_params, model, model_digest
+from gengap.models.registry import MODELS, build_model, count_params, model
 
 for _mod in pkgutil.iter_modules(__path__):
     if _mod.name != "registry":
         importlib.import_module(f"{__name__}.{_mod.name}")
 
-__all__ = ["MODELS", "build_model", "count_params", "model", "model_digest"]
+__all__ = ["MODELS", "build_model", "count_params", "model"]

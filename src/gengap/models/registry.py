@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
-import sys
 from typing import Callable
 
 from torch import nn
 
-from gengap.provenance import source_digest
 from gengap.registry import Registry
 
 ModelFactory = Callable[..., nn.Module]
@@ -20,11 +17,6 @@ def build_model(name: str, input_shape: tuple[int, int, int], num_classes: int =
                 **options) -> nn.Module:
     """Build a registered model for inputs of shape (C, H, W)."""
     return MODELS[name](tuple(input_shape), num_classes, **options)
-
-
-def model_digest(name: str) -> str:
-    """Hash of the whole file that defines the model (its building blocks included)."""
-    return source_digest(sys.modules[inspect.getmodule(MODELS[name]).__name__])
 
 
 def count_params(net: nn.Module) -> int:

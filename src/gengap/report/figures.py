@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from gengap.atomic import atomic_path  # noqa: E402
+from gengap.atomic import atomic_path, read_parquet  # noqa: E402
 from gengap.registry import Registry  # noqa: E402
 
 FIGURES: Registry = Registry("figure")
@@ -88,8 +88,8 @@ def save_figure(fig, png_path: str | os.PathLike, pdf_path: str | os.PathLike) -
 def draw_figure(name: str, summary_path: str, history_path: str | None, png_path: str, pdf_path: str) -> None:
     """Draw the registered figure ``name`` from a suite's summary tables into PNG and PDF."""
     sns.set_theme(style="whitegrid", context="paper")
-    history = pd.read_parquet(history_path) if history_path else None
-    fig = FIGURES[name](pd.read_parquet(summary_path), history)
+    history = read_parquet(history_path) if history_path else None
+    fig = FIGURES[name](read_parquet(summary_path), history)
     save_figure(fig, png_path, pdf_path)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gengap.atomic import save_text
+from gengap.atomic import read_parquet, save_text
 
 HEADER = "| suite | what it shows (measured) |\n| --- | --- |\n"
 
@@ -105,7 +105,7 @@ def overview(summaries: dict[str, pd.DataFrame], kinds: dict[str, str],
 
 def write_overview(summary_paths: dict[str, str], kinds: dict[str, str], slope_paths: dict[str, str],
                    out_path: str) -> str:
-    text = overview({s: pd.read_parquet(p) for s, p in summary_paths.items()}, kinds,
-                    {s: pd.read_parquet(p) for s, p in slope_paths.items()})
+    text = overview({s: read_parquet(p) for s, p in summary_paths.items()}, kinds,
+                    {s: read_parquet(p) for s, p in slope_paths.items()})
     save_text(text, out_path)
     return text

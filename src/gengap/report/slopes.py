@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gengap.atomic import save_parquet
+from gengap.atomic import read_parquet, save_parquet
 
 GROUP = ["suite", "dataset", "model", "corruption", "measure"]
 
@@ -42,6 +42,6 @@ def slopes(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_slopes(summary_path: str, out_path: str) -> pd.DataFrame:
-    table = slopes(pd.read_parquet(summary_path))
+    table = slopes(read_parquet(summary_path))
     save_parquet(table, out_path)
     return table

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
 
-from gengap.atomic import save_parquet
+from gengap.atomic import read_json, read_parquet, save_parquet
 from gengap.cell import Cell
 from gengap.data.corruptions import label_corruption_level
 
@@ -20,7 +18,7 @@ CELL_KEYS = Cell.names()
 
 
 def _record_row(path: str | os.PathLike) -> dict:
-    record = json.loads(Path(path).read_text())
+    record = read_json(path)
     row = dict(record["cell"])
     row.update({f: record.get(f) for f in RECORD_FIELDS})
     row["final_train_accuracy"] = (record.get("final") or {}).get("train_accuracy")
@@ -44,7 +42,7 @@ def with_relative_time_to_fit(records: pd.DataFrame) -> pd.DataFrame:
 def summarize(measure_paths: Sequence[str], record_paths: Sequence[str], out_path: str) -> pd.DataFrame:
     """Concatenate per-cell measures, join each cell's record; write the summary table."""
     records = with_relative_time_to_fit(pd.DataFrame([_record_row(p) for p in record_paths]))
-    measures = pd.concat([pd.read_parquet(p) for p in measure_paths], ignore_index=True)
+    measures = pd.concat([read_parquet(p) for p in measure_paths], ignore_index=True)
     table = with_label_noise(measures.merge(records, on=CELL_KEYS, how="left"))
     save_parquet(table, out_path)
     return table
@@ -54,8 +52,8 @@ def gather_histories(record_paths: Sequence[str], history_paths: Sequence[str], 
     """Every cell's training history, prefixed by the cell's key columns."""
     histories = []
     for record_path, path in zip(record_paths, history_paths):
-        cell = json.loads(Path(record_path).read_text())["cell"]
-        h = pd.read_parquet(path)
+        cell = read_json(record_path)["cell"]
+        h = read_parquet(path)
         for key in reversed(CELL_KEYS):
             h.insert(0, key, cell[key])
         histories.append(h)

@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from gengap.atomic import save_parquet, save_text
+from gengap.atomic import read_parquet, save_parquet, save_text
 from gengap.registry import Registry
 
 TABLES: Registry = Registry("table")
@@ -56,7 +56,7 @@ def rademacher(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
 
 
 def write_table(name: str, summary_path: str, parquet_path: str, markdown_path: str, delta: float = 0.01) -> pd.DataFrame:
-    table = TABLES[name](pd.read_parquet(summary_path), delta)
+    table = TABLES[name](read_parquet(summary_path), delta)
     save_parquet(table, parquet_path)
     save_text(table.to_markdown(index=False, floatfmt=".4f") + "\n", markdown_path)
     return table

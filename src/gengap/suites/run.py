@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-import torch
 
-from gengap.atomic import save_parquet
+from gengap.atomic import load_torch, read_parquet, save_parquet
 from gengap.data.preprocess import to_inputs
 from gengap.data.sources import DATASETS
 from gengap.data.training_set import make_training_set
@@ -15,7 +14,7 @@ from gengap.suites.kinds import KINDS
 def points(spec: dict, dataset_path: str) -> dict:
     """The cell's n points of its dataset (true labels) as inputs: real images as pixels / 255,
     synthetic points as they are; the test set alike."""
-    data = make_training_set(torch.load(dataset_path, weights_only=True), spec["n"], spec["seed"], "true")
+    data = make_training_set(load_torch(dataset_path), spec["n"], spec["seed"], "true")
     mode = "none" if DATASETS[spec["dataset"]].sample is not None else "scale01"
     return {**data, "train_x": to_inputs(data["train_x"], mode), "test_x": to_inputs(data["test_x"], mode)}
 
@@ -27,6 +26,6 @@ def run_cell(suite_kind: str, spec: dict, dataset_path: str | None, out_path: st
 
 
 def summarize_rows(cell_paths: list[str], out_path: str) -> pd.DataFrame:
-    table = pd.concat([pd.read_parquet(p) for p in cell_paths], ignore_index=True)
+    table = pd.concat([read_parquet(p) for p in cell_paths], ignore_index=True)
     save_parquet(table, out_path)
     return table

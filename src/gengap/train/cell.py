@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.metadata
+import json
 import os
 import platform
 import subprocess
@@ -14,12 +16,13 @@ import pandas as pd
 import torch
 
 import gengap
-from gengap.atomic import save_json, save_parquet, save_torch
+from gengap.atomic import load_torch, recorded_digest, save_json, save_parquet, save_torch
 from gengap.data.augment import random_crop_batches
 from gengap.data.preprocess import network_inputs
 from gengap.models import build_model
 from gengap.seeding import derive_seed
 from gengap.evaluation import resolve_device
+from gengap.train.checkpoint import Checkpoint
 from gengap.train.loop import fit
 
 
@@ -68,15 +71,27 @@ def load_model(record: dict, state_path: str | os.PathLike | None = None,
     spec = record["model"]
     net = build_model(spec["name"], spec["input_shape"], spec["num_classes"], **spec["options"])
     if state_path is not None:
-        net.load_state_dict(torch.load(state_path, map_location=device, weights_only=True))
+        net.load_state_dict(load_torch(state_path, map_location=device))
     return net.to(device)
 
 
+def cell_identity(training_set_digest: str | None, code: str, model_name: str, settings: dict, seed: int) -> str:
+    """What a cell's result depends on, as one key: the content of its training set, the digest
+    of the code it runs, its model, settings and seed (no paths, no machine details)."""
+    blob = json.dumps({"training_set": training_set_digest, "code": code, "model": model_name,
+                       "settings": settings, "seed": seed}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 def train_cell(data_path, *, init_path, final_path, history_path, record_path, cell: dict,
-               model_name: str, settings: dict, seed: int, device: str = "auto",
+               model_name: str, settings: dict, seed: int, device: str = "auto", code: str = "",
                threads: int | None = None, log=print, checkpoint_seconds: float = 600,
                progress_seconds: float = 5) -> dict:
-    """Train ``model_name`` on the training set at ``data_path``; write weights, history, record."""
+    """Train ``model_name`` on the training set at ``data_path``; write weights, history, record.
+
+    ``code`` is the digest of the code the cell runs (``gengap.provenance``); with the training
+    set's content, the settings and the seed it makes the cell's identity, which keys the
+    checkpoint (one from another identity is discarded, never resumed) and is recorded."""
     if threads:
         torch.set_num_threads(threads)
     dev = resolve_device(device)
@@ -84,7 +99,8 @@ def train_cell(data_path, *, init_path, final_path, history_path, record_path, c
         torch.backends.cuda.matmul.allow_tf32 = True  # ~2x faster matmuls; training only
         torch.backends.cudnn.allow_tf32 = True
     started = dt.datetime.now(dt.timezone.utc)
-    data = torch.load(data_path, weights_only=True)
+    data = load_torch(data_path)
+    identity = cell_identity(recorded_digest(data_path), code, model_name, settings, seed)
     stored = data["train_x"].to(dev)
     batch_inputs = None
     if settings.get("random_crop"):
@@ -104,11 +120,12 @@ def train_cell(data_path, *, init_path, final_path, history_path, record_path, c
     checkpoint = Path(final_path).with_name("checkpoint.pt")
     outcome = fit(net, x, y, settings, seed=seed, log=log, checkpoint=checkpoint,
                   checkpoint_seconds=checkpoint_seconds, progress_seconds=progress_seconds,
-                  batch_inputs=batch_inputs)
+                  batch_inputs=batch_inputs, identity=identity)
     save_torch(net.state_dict(), final_path)
     save_parquet(pd.DataFrame(outcome.history), history_path)
     record = {
         "cell": cell,
+        "identity": {"key": identity, "training_set": recorded_digest(data_path), "code": code},
         "seed": seed,
         "model": spec,
         "settings": settings,
@@ -124,7 +141,7 @@ def train_cell(data_path, *, init_path, final_path, history_path, record_path, c
         **environment(dev),
     }
     save_json(record, record_path)
-    checkpoint.unlink(missing_ok=True)
+    Checkpoint(checkpoint, identity, checkpoint_seconds).remove()
     log(f"done: status {outcome.status}, {outcome.epochs} epochs, {outcome.steps} steps, "
         f"{outcome.wall_time_s:.1f}s")
     return record

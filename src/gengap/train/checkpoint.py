@@ -16,7 +16,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from gengap.atomic import save_torch
+from gengap.atomic import digest_path, file_digest, recorded_digest, save_torch
 
 
 @dataclass
@@ -44,15 +44,17 @@ class Checkpoint:
         if self.path is None or not self.path.exists():
             return None
         try:
+            if recorded_digest(self.path) != file_digest(self.path):
+                raise ValueError("its content does not match the digest written with it")
             state = torch.load(self.path, weights_only=False, map_location=batch_gen.device)
         except Exception as err:  # truncated, corrupt, or from an incompatible torch
             self.log(f"discarding unreadable checkpoint {self.path} ({type(err).__name__}: {err})")
-            self.path.unlink(missing_ok=True)
+            self.remove()
             return None
         if state.get("key") != self.identity:
             self.log(f"discarding checkpoint {self.path}: written by another run "
                      f"(identity {state.get('key')}, this run {self.identity})")
-            self.path.unlink(missing_ok=True)
+            self.remove()
             return None
         net.load_state_dict(state["net"])
         opt.load_state_dict(state["opt"])
@@ -76,3 +78,4 @@ class Checkpoint:
     def remove(self) -> None:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
+            digest_path(self.path).unlink(missing_ok=True)
