@@ -13,10 +13,13 @@ import gengap.config as plan
 min_version("8.0")
 
 
+plan.check_yaml_files(["config.yaml", *workflow.overwrite_configfiles])
+
+
 configfile: "config.yaml"
 
 
-config.update(plan.prepare(config))
+config.update(plan.prepare(config, overrides=workflow.config_settings.overwrite_config))
 
 
 include: "workflow/rules/common.smk"
@@ -31,6 +34,7 @@ include: "workflow/rules/computed.smk"
 # internet (compute nodes often lack it), and the rest take seconds. Ignored when running locally.
 localrules:
     all,
+    dataset_source,
     prepare_dataset,
     training_set,
     summarize,

@@ -8,8 +8,9 @@ system can read it), and its SHA-256 is written beside it as ``<file>.sha256`` (
 
 Reading (``load_torch``, ``read_parquet``, ``read_json``): the file must match its recorded
 digest. A file that does not (truncated, overwritten, or without a digest) is moved aside to
-``<file>.corrupt`` and ``CorruptFile`` names it: the next run rebuilds it with the job that
-writes it, instead of reporting success.
+``<file>.corrupt`` and ``CorruptFile`` names it. In its place stays a tombstone dated 1970: older
+than the inputs of the job that writes it, so the next run rebuilds it (and, through Snakemake's
+modification times, everything made from it) instead of reporting success.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Iterator
 import pandas as pd
 
 SUFFIX = ".sha256"
+TOMBSTONE = b"gengap: failed verification, to be rebuilt;"
 LOW_DISK_BYTES = 16 << 20  # a write that fails with less free space than this blames the disk
 
 
@@ -105,6 +107,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, digest_path(path))
 
 
+def is_tombstone(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is what ``verify`` leaves in place of a bad file."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(TOMBSTONE)) == TOMBSTONE
+    except OSError:
+        return False
+
+
 def verify(path: str | os.PathLike) -> Path:
     """``path`` if it matches its recorded digest; else move it aside and raise ``CorruptFile``."""
     path = Path(path)
@@ -118,8 +129,13 @@ def verify(path: str | os.PathLike) -> Path:
     else:
         return path
     quarantine = path.with_name(path.name + ".corrupt")
+    if is_tombstone(path):  # another job found it first
+        raise CorruptFile(f"{path}: failed verification earlier (see {quarantine.name}); rerun snakemake and "
+                          "the job that writes it rebuilds it.")
     os.replace(path, quarantine)
     digest_path(path).unlink(missing_ok=True)
+    path.write_bytes(TOMBSTONE + f" {quarantine.name}: {problem}\n".encode())
+    os.utime(path, (0, 0))
     raise CorruptFile(f"{path}: {problem}. Moved aside to {quarantine.name}; "
                       "rerun snakemake and the job that writes it rebuilds it.")
 

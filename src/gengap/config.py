@@ -107,11 +107,55 @@ def resolve(config: dict) -> dict:
     return out
 
 
-def prepare(config: dict) -> dict:
-    """Preset, validation with defaults, resolution, semantic checks: the config the rules see."""
-    config = resolve(validate(apply_preset(config)))
+def prepare(config: dict, overrides: dict | None = None) -> dict:
+    """Preset, validation with defaults, resolution, semantic checks: the config the rules see.
+
+    ``overrides`` are the user's own layers (``--configfile`` files and ``--config`` values, which
+    Snakemake has already merged into ``config``): they are merged again over the preset, so a
+    preset never silently replaces what the user asked for on the command line."""
+    config = apply_preset(config)
+    if overrides and config.get("preset"):
+        config = normalize(deep_merge(config, {k: v for k, v in overrides.items() if k != "preset"}))
+    config = resolve(validate(config))
     check(config)
     return config
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key that appears twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor`: merged keys may be overridden
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice (first on line {seen[key] + 1}); "
+                    "YAML would silently keep the last one", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
+def read_yaml(path: str | Path) -> dict:
+    """A YAML config file, strictly: a syntax error or a duplicated key names the file and line."""
+    path = Path(path)
+    try:
+        return yaml.load(path.read_text(), Loader=_StrictLoader) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(f"{where}: {problem}") from None
+
+
+def check_yaml_files(paths) -> None:
+    """Read every config file strictly (Snakemake's own reader names neither file nor line, and
+    keeps the last of two equal keys)."""
+    for path in paths:
+        if Path(path).exists():
+            read_yaml(path)
 
 
 def _check_name(registry_check, key: str, value) -> None:
@@ -140,6 +184,24 @@ def check(config: dict) -> None:
         _check_names(FIGURES, f"{where}.figures", suite["figures"])
         if kind_of(suite).trains:
             _check_training_suite(suite, where)
+            _check_crop_sizes(config, suite_name)
+
+
+def _check_crop_sizes(config: dict, suite_name: str) -> None:
+    """A network input (crop) cannot be larger than the images it is cut from."""
+    suite = config["suites"][suite_name]
+    for dataset in suite["datasets"]:
+        info = DATASETS[dataset]
+        if info.sample is not None:  # synthetic points are not cropped
+            continue
+        for model in suite["models"]:
+            for reg in suite["regularization"]:
+                size = training_settings(config, suite_name, model, reg)["crop_size"]
+                if size > min(info.shape[1:]):
+                    raise ConfigError(
+                        f"suites.{suite_name}: crop_size = {size} (model {model}, regularization {reg}) is "
+                        f"larger than the {dataset} images ({info.shape[1]}x{info.shape[2]}); allowed: 1 to "
+                        f"{min(info.shape[1:])}")
 
 
 def _check_training_suite(suite: dict, where: str) -> None:
@@ -152,12 +214,16 @@ def _check_training_suite(suite: dict, where: str) -> None:
     for i, spec in enumerate(suite["corruptions"]):
         key = f"{where}.corruptions[{i}]"
         try:
-            parse_corruption(spec)
+            name, value = parse_corruption(spec)
         except UnknownNameError as err:
             raise ConfigError(f"{key}: unknown corruption {spec!r}; allowed: "
                               f"{', '.join(err.allowed)} (labels takes a level: labels@0.2)") from None
         except CorruptionSpecError as err:
             raise ConfigError(f"{key}: {err}; allowed: p in [0, 1], e.g. labels@0.2") from None
+        canonical = name if value is None else f"{name}@{value:g}"
+        if spec != canonical:
+            raise ConfigError(f"{key}: write {spec!r} as {canonical!r}: a cell's folder is named after its "
+                              "corruption, so each level has one spelling")
 
 
 def _check_sizes(suite: dict, where: str) -> None:
@@ -207,7 +273,7 @@ def training_settings(config: dict, suite: str, model: str, reg: str = "none") -
 
 def load(path: str | Path, preset: str | None = None) -> dict:
     """Load, preset-merge, validate (defaults filled), resolve and check a config file outside Snakemake."""
-    config = yaml.safe_load(Path(path).read_text())
+    config = read_yaml(path)
     if preset:
         config["preset"] = preset
     return prepare(config)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gengap.train.losses import LOSSES
+
 
 def resolve_device(requested: str = "auto") -> torch.device:
     """``auto`` is CUDA when torch sees a GPU, else the CPU; ``cuda`` without one is an error."""
@@ -49,8 +51,6 @@ class EvalStats:
 
 def evaluate(net: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str = "cross_entropy") -> EvalStats:
     """``net`` on (``x``, ``y``) in eval mode; ``loss`` names an entry of the loss registry."""
-    from gengap.train.losses import LOSSES
-
     logits = predict(net, x).float()
     return EvalStats(
         loss=LOSSES[loss](logits, y).item(),

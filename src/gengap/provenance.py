@@ -93,17 +93,37 @@ def registered() -> dict[tuple[str, str], Callable]:
     return {(fn.__module__, fn.__qualname__): fn for reg in REGISTRIES for fn in reg.definitions()}
 
 
+def _is_inert(node: ast.stmt) -> bool:
+    """An import or a docstring: a statement that runs no code of the module's own."""
+    return isinstance(node, (ast.Import, ast.ImportFrom)) or (
+        isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
+
+
 @lru_cache(maxsize=None)
 def module_text(name: str) -> str:
-    """A module's source without its registered items (they are digested where used)."""
+    """A module's source without its registered items (they are digested where used). A module
+    that holds nothing else (imports, a docstring and registered items) contributes nothing, so
+    adding such a module (a new model family, a new file of measures) reruns nothing."""
     path = module_file(name)
     lines = path.read_text().splitlines(keepends=True)
-    cut = set()
+    cut, kept = set(), []
     for node in ast.parse("".join(lines)).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and (name, node.name) in registered():
             start = min([node.lineno] + [d.lineno for d in node.decorator_list])
             cut.update(range(start - 1, node.end_lineno))
-    return "".join(line for i, line in enumerate(lines) if i not in cut)
+        else:
+            kept.append(node)
+    if all(_is_inert(node) for node in kept):
+        return ""
+    return "".join(line for i, line in enumerate(lines) if i not in cut and line.strip())  # blank lines: no code
+
+
+@lru_cache(maxsize=None)
+def module_imports(name: str) -> str:
+    """The top-level import lines of a module: the names its registered items run with."""
+    source = module_file(name).read_text()
+    return "\n".join(ast.get_source_segment(source, node) for node in ast.parse(source).body
+                     if isinstance(node, (ast.Import, ast.ImportFrom)))
 
 
 def _referenced_items(fn: Callable) -> list[Callable]:
@@ -140,7 +160,7 @@ def _script_code(script: str) -> tuple[str, tuple[Callable, ...]]:
     roots, names = _imports(path)
     modules, imported = module_closure(roots)
     items = tuple(registered()[n] for n in sorted(names | imported) if n in registered())
-    text = "".join(f"\n## {m}\n{module_text(m)}" for m in sorted(modules))
+    text = "".join(f"\n## {m}\n{module_text(m)}" for m in sorted(modules) if module_text(m))
     return path.read_text() + text, items
 
 
@@ -150,7 +170,8 @@ def code_digest(script: str, *items: Callable | None) -> str:
     text, imported = _script_code(script)
     h = hashlib.sha256(text.encode())
     for fn in item_closure([*imported, *items]):
-        h.update(f"\n## {fn.__module__}.{fn.__qualname__}\n{inspect.getsource(fn)}".encode())
+        h.update(f"\n## {fn.__module__}.{fn.__qualname__}\n{module_imports(fn.__module__)}\n"
+                 f"{inspect.getsource(fn)}".encode())
     return h.hexdigest()[:16]
 
 

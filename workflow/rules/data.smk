@@ -1,7 +1,24 @@
 # Stage 1: decode each dataset once; draw each (n, seed, corruption) training set once.
 
 
+# The dataset's source identity (content, not location: gengap.data.sources.data_identity);
+# its file is what the decoding job depends on, so a changed source redecodes the dataset.
+rule dataset_source:
+    output:
+        f"{R}/datasets/{{dataset}}.source.json",
+    log:
+        f"{R}/logs/dataset_source/{{dataset}}.log",
+    conda:
+        "../envs/gengap.yaml"
+    params:
+        data=dataset_identity,
+    script:
+        "../scripts/dataset_source.py"
+
+
 rule prepare_dataset:
+    input:
+        rules.dataset_source.output,
     output:
         f"{R}/datasets/{{dataset}}.pt",
     log:
@@ -11,7 +28,6 @@ rule prepare_dataset:
     resources:
         mem_mb=8000,
     params:
-        data=dataset_identity,
         code=dataset_code,
     script:
         "../scripts/prepare_dataset.py"

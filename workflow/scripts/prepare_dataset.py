@@ -3,6 +3,6 @@ from gengap.joblog import job_log
 
 log = job_log(snakemake.log[0])
 root = data_root(snakemake.config["data_root"])  # a location, not part of the identity
-log(f"decoding {snakemake.wildcards.dataset} from {root} (source: {snakemake.params.data})")
-prepare_dataset(snakemake.wildcards.dataset, root, snakemake.output[0], identity=snakemake.params.data)
+log(f"decoding {snakemake.wildcards.dataset} from {root}")
+prepare_dataset(snakemake.wildcards.dataset, root, snakemake.output[0])
 log("done")

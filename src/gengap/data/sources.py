@@ -61,7 +61,7 @@ def sample_hyperspheres(d: int, n: int, gen: torch.Generator, radii=HYPERSPHERE_
     return x.float().reshape(n, 1, 1, d), y
 
 
-@DATASETS.register_pattern(r"hypersphere_d(\d+)", "hypersphere_d<dim>")
+@DATASETS.register_pattern(r"hypersphere_d([1-9]\d*)", "hypersphere_d<dim> (dim >= 1)")
 def hypersphere(d: str) -> DatasetInfo:
     """Two concentric spheres (radius 1 and 1.1) in ``d`` dimensions; any n can be drawn."""
     dim = int(d)
@@ -70,7 +70,7 @@ def hypersphere(d: str) -> DatasetInfo:
                        sample=lambda n, gen: sample_hyperspheres(dim, n, gen))
 
 
-@DATASETS.register_pattern(r"gaussian_d(\d+)", "gaussian_d<dim>")
+@DATASETS.register_pattern(r"gaussian_d([1-9]\d*)", "gaussian_d<dim> (dim >= 1)")
 def gaussian_points(d: str) -> DatasetInfo:
     """Standard Gaussian points in ``d`` dimensions with uniform labels on 10 classes."""
     dim = int(d)
@@ -128,30 +128,43 @@ def check_idx_file(path: Path) -> None:
 def raw_files(info: DatasetInfo, root: str | os.PathLike) -> list[Path]:
     """The files of a torchvision dataset under the data root (empty when it is not there)."""
     folder = Path(root) / info.folder
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if info.folder and folder.is_dir() else []
+    if not info.folder or not folder.is_dir():
+        return []
+    return sorted(Path(d) / f for d, _, files in os.walk(folder, followlinks=True) for f in files)
 
 
 def data_identity(name: str, root: str | os.PathLike, results: str | os.PathLike) -> str:
-    """The identity of a dataset's source for the rule that decodes it: content, never a path.
+    """The identity of a dataset's source: its content, never a path.
 
     Synthetic datasets: their name (the code makes them). Real ones: the SHA-256 of the raw
-    files found under the data root, or ``download`` when none are there yet. The decoding job
-    records the identity it ran under and the digest of the files it read
-    (``<results>/datasets/<name>.source.json``); while the files keep that content the same
-    identity is returned, so moving the data, renaming the root or downloading reruns nothing,
-    and changing the files' content reruns what depends on them.
+    files found under the data root, or ``download`` when none are there yet. The rule
+    ``dataset_source`` writes this identity to ``<results>/datasets/<name>.source.json`` (the
+    input of the decoding job), and the decoding job records what it read beside it
+    (``<name>.read.json``). While the source keeps that content, the recorded identity is
+    returned: moving the data, renaming the root or a download reruns nothing; changing the
+    files' content reruns what depends on them.
     """
     info = DATASETS[name]
-    if info.sample is not None:
-        return f"synthetic {name}"
+    folder = Path(results) / "datasets"
+    recorded = _json_or_empty(folder / f"{name}.source.json").get("identity")
+    read = _json_or_empty(folder / f"{name}.read.json")
     files = raw_files(info, root)
-    if not files:
-        return f"download {info.torchvision_class}"
-    record_path = Path(results) / "datasets" / f"{name}.source.json"
-    record = json.loads(record_path.read_text()) if record_path.exists() else {}
-    stats = _file_stats(files, root)
-    current = record["raw"] if record.get("stats") == stats else raw_digest(files, root)
-    return record["identity"] if record.get("raw") == current else f"raw {current}"
+    if info.sample is not None:
+        current, fresh = "synthetic", f"synthetic {name}"
+    elif not files:
+        current, fresh = "download", f"download {info.torchvision_class}"
+    else:
+        stats = _file_stats(files, root)
+        current = read["raw"] if read.get("stats") == stats else raw_digest(files, root)
+        fresh = f"raw {current}"
+    return recorded if recorded and read.get("raw") == current else fresh
+
+
+def _json_or_empty(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def _file_stats(files: list[Path], root) -> list:
@@ -225,13 +238,11 @@ def synthetic_dataset(info: DatasetInfo) -> dict:
             "channel_mean": torch.zeros(channels), "channel_std": torch.ones(channels)}
 
 
-def prepare_dataset(name: str, root: str | os.PathLike, out_path: str | os.PathLike,
-                    identity: str | None = None) -> None:
+def prepare_dataset(name: str, root: str | os.PathLike, out_path: str | os.PathLike) -> None:
     """Decode ``name`` once into the compact tensor file at ``out_path`` (atomic), and record
-    the source identity it ran under with the digest of the raw files read (``data_identity``)."""
+    beside it what was read (``<name>.read.json``: the raw files' digest, see ``data_identity``)."""
     save_torch(load_dataset(name, root), out_path)
     info = DATASETS[name]
     files = raw_files(info, root)
-    if identity is not None and files:
-        save_json({"identity": identity, "raw": raw_digest(files, root), "stats": _file_stats(files, root)},
-                  Path(out_path).with_name(f"{name}.source.json"))
+    raw = "synthetic" if info.sample is not None else raw_digest(files, root)
+    save_json({"raw": raw, "stats": _file_stats(files, root)}, Path(out_path).with_name(f"{name}.read.json"))

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from gengap.measures.layers import frobenius_norm, layer_pairs, norm_2_1, spectral_norm, weight_matrices
+from gengap.measures.layers import fold_batchnorm, frobenius_norm, layer_pairs, norm_2_1, spectral_norm, weight_matrices
 from gengap.measures.registry import measure
 from gengap.models.registry import count_params
 
@@ -48,8 +48,6 @@ def dist_s2(ctx) -> float:
     """sqrt(sum_i ||W_i - W_i^{S2}||_F^2): distance to the weights trained on the second draw."""
     if ctx.other is None:
         raise ValueError("needs the network trained on the second draw S2 (set draws: 2 in the suite)")
-    from gengap.measures.layers import fold_batchnorm
-
     others = weight_matrices(fold_batchnorm(ctx.other))
     return math.sqrt(sum(frobenius_norm(w - v) ** 2 for w, v in zip(weight_matrices(ctx.folded), others)))
 

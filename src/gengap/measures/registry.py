@@ -14,6 +14,7 @@ from torch import nn
 
 from gengap.registry import Registry
 from gengap.evaluation import margins_of, predict
+from gengap.measures.layers import fold_batchnorm
 
 MEASURES: Registry = Registry("measure")
 measure = MEASURES.register
@@ -56,14 +57,10 @@ class MeasureContext:
 
     @cached_property
     def folded(self) -> nn.Module:
-        from gengap.measures.layers import fold_batchnorm
-
         return fold_batchnorm(self.net)
 
     @cached_property
     def folded_init(self) -> nn.Module:
-        from gengap.measures.layers import fold_batchnorm
-
         return fold_batchnorm(self.init)
 
     @cached_property

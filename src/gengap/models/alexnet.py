@@ -42,7 +42,7 @@ def alexnet_small(input_shape, num_classes, dropout: float = 0.0):
     return small_alexnet(input_shape, num_classes, 64, dropout)
 
 
-@MODELS.register_pattern(r"alexnet_c(\d+)", "alexnet_c<channels>")
+@MODELS.register_pattern(r"alexnet_c([1-9]\d*)", "alexnet_c<channels> (channels >= 1)")
 def narrow_alexnet(channels: str):
     """``alexnet_small`` with ``channels`` filters in each of its two convolutions."""
 

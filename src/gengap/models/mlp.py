@@ -32,7 +32,7 @@ def mlp_3x512(input_shape, num_classes, dropout: float = 0.0):
     return relu_mlp(math.prod(input_shape), [512] * 3, num_classes, dropout=dropout)
 
 
-@MODELS.register_pattern(r"mlp_(\d+)x(\d+)_nobias", "mlp_<depth>x<width>_nobias")
+@MODELS.register_pattern(r"mlp_([1-9]\d*)x([1-9]\d*)_nobias", "mlp_<depth>x<width>_nobias (depth, width >= 1)")
 def bias_free_mlp(depth: str, width: str):
     """Nagarajan & Kolter's network: ``depth`` hidden ReLU layers of ``width``, no biases,
     Glorot (Xavier) uniform initialization. ``mlp_5x1024_nobias`` is their MNIST network;
@@ -49,7 +49,7 @@ def bias_free_mlp(depth: str, width: str):
     return build
 
 
-@MODELS.register_pattern(r"mlp_(\d+)x(\d+)", "mlp_<depth>x<width>")
+@MODELS.register_pattern(r"mlp_([1-9]\d*)x([1-9]\d*)", "mlp_<depth>x<width> (depth, width >= 1)")
 def mlp_with_biases(depth: str, width: str):
     """``depth`` hidden ReLU layers of ``width`` with biases, PyTorch's default initialization.
     (A bias-free ReLU net is positively homogeneous, so it cannot separate concentric spheres:

@@ -20,6 +20,8 @@ import seaborn as sns  # noqa: E402
 
 from gengap.atomic import atomic_path, read_parquet  # noqa: E402
 from gengap.registry import Registry  # noqa: E402
+from gengap.report.slopes import fit_slope  # noqa: E402
+from gengap.report.tables import rademacher as rademacher_table  # noqa: E402
 
 FIGURES: Registry = Registry("figure")
 figure = FIGURES.register
@@ -85,11 +87,30 @@ def save_figure(fig, png_path: str | os.PathLike, pdf_path: str | os.PathLike) -
     plt.close(fig)
 
 
+def without_diverged(summary: pd.DataFrame, history: pd.DataFrame | None):
+    """Leave out cells whose training diverged (their measures are of exploded weights); return
+    the tables and a note naming them ("" when none)."""
+    if "status" not in summary or not (summary["status"] == "diverged").any():
+        return summary, history, ""
+    keys = [k for k in ("dataset", "model", "corruption", "n", "seed", "draw", "reg") if k in summary]
+    bad = summary.loc[summary["status"] == "diverged", keys].drop_duplicates()
+    names = ["/".join(str(v) for v in row) for row in bad.itertuples(index=False)]
+    if history is not None:
+        history = history.merge(bad, on=keys, how="left", indicator=True)
+        history = history[history.pop("_merge") == "left_only"]
+    note = f"left out: {len(names)} diverged cell(s): " + ", ".join(names[:6]) + (" ..." if len(names) > 6 else "")
+    return summary[summary["status"] != "diverged"], history, note
+
+
 def draw_figure(name: str, summary_path: str, history_path: str | None, png_path: str, pdf_path: str) -> None:
-    """Draw the registered figure ``name`` from a suite's summary tables into PNG and PDF."""
+    """Draw the registered figure ``name`` from a suite's summary tables into PNG and PDF.
+    Diverged training cells are left out, and a note under the figure names them."""
     sns.set_theme(style="whitegrid", context="paper")
     history = read_parquet(history_path) if history_path else None
-    fig = FIGURES[name](read_parquet(summary_path), history)
+    summary, history, note = without_diverged(read_parquet(summary_path), history)
+    fig = FIGURES[name](summary, history)
+    if note:
+        fig.text(0.01, -0.02, note, fontsize=8, color="firebrick", ha="left", va="top")
     save_figure(fig, png_path, pdf_path)
 
 
@@ -101,8 +122,6 @@ BOUND_MEASURES = ["test_error", "vc", "frobenius_bound", "bartlett17", "neyshabu
 
 def _against_n(summary: pd.DataFrame, measures: list[str], ylabel: str, title: str):
     """Log-log lines of ``measures`` against n, the pooled fitted slope of each in the legend."""
-    from gengap.report.slopes import fit_slope
-
     df = summary[summary["measure"].isin(measures) & (summary["draw"] == 1)].copy()
     df = df[np.isfinite(df["value"]) & (df["value"] > 0)]  # log axes; vacuous (inf) VC values drop out
     if df.empty:
@@ -206,8 +225,6 @@ def time_to_fit(summary: pd.DataFrame, history: pd.DataFrame):
 @figure("rademacher")
 def rademacher(summary: pd.DataFrame, history: pd.DataFrame):
     """Empirical Rademacher complexity, the classical bound and the measured test error against n."""
-    from gengap.report.tables import rademacher as rademacher_table
-
     t = rademacher_table(summary)
     long = t.melt(id_vars=["dataset", "model", "reg", "n"], value_vars=["rademacher", "bound", "test_error"],
                   var_name="quantity", value_name="value")

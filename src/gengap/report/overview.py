@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gengap.atomic import read_parquet, save_text
+from gengap.report.tables import rademacher
 
 HEADER = "| suite | what it shows (measured) |\n| --- | --- |\n"
 
@@ -26,7 +27,8 @@ def _per_model(df: pd.DataFrame, describe) -> str:
 def training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None = None) -> str:
     cells = summary.drop_duplicates(["dataset", "corruption", "n", "seed", "draw", "model", "reg"])
     fitted = int((cells["status"] == "fitted").sum())
-    parts = [f"{len(cells)} cells, {fitted} met the stopping rule"]
+    diverged = int((cells["status"] == "diverged").sum())
+    parts = [f"{len(cells)} cells, {fitted} met the stopping rule" + (f", {diverged} diverged" if diverged else "")]
     test = _values(summary, "test_error")
     noise = test[test["label_noise"].notna()]
     if noise["label_noise"].nunique() > 1:
@@ -58,8 +60,6 @@ def training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None = None) ->
 
 
 def rademacher_line(summary: pd.DataFrame) -> str:
-    from gengap.report.tables import rademacher
-
     t = rademacher(summary)
     return ("R̂ = " + ", ".join(f"{_fmt(r)} (n = {n})" for n, r in zip(t["n"], t["rademacher"]))
             + "; the bound is " + ", ".join(_fmt(b) for b in t["bound"])

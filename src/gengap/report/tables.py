@@ -21,8 +21,14 @@ KEYS = ["dataset", "model", "reg", "n"]
 
 
 def _errors(summary: pd.DataFrame, corruption: str) -> pd.DataFrame:
+    """Mean train and test error per row; ``diverged`` counts the row's cells whose training
+    diverged (their errors are in the mean: a table must not hide them)."""
     df = summary[(summary["corruption"] == corruption) & summary["measure"].isin(["train_error", "test_error"])]
-    return df.pivot_table(index=KEYS, columns="measure", values="value", aggfunc="mean")
+    out = df.pivot_table(index=KEYS, columns="measure", values="value", aggfunc="mean")
+    if "status" in df and not out.empty:
+        cells = df[df["measure"] == "train_error"].assign(diverged=lambda d: d["status"] == "diverged")
+        out = out.join(cells.groupby(KEYS)["diverged"].sum().astype(int))
+    return out
 
 
 @TABLES.register("table1")
@@ -33,7 +39,8 @@ def table1(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
         if err.empty:
             continue
         parts.append(pd.DataFrame({"labels": label, "train_accuracy": 1 - err["train_error"],
-                                   "test_accuracy": 1 - err["test_error"]}))
+                                   "test_accuracy": 1 - err["test_error"],
+                                   "diverged": err["diverged"] if "diverged" in err else 0}))
     if not parts:
         raise ValueError("table1 needs cells with corruption 'true' or 'random_labels'")
     return pd.concat(parts).reset_index().sort_values(["dataset", "model", "reg", "n", "labels"])
@@ -47,7 +54,9 @@ def rademacher(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
     r = noise.assign(r=1 - 2 * noise["value"]).groupby(KEYS)["r"].agg(["mean", "std", "count"])
     out = r.rename(columns={"mean": "rademacher", "std": "rademacher_std", "count": "draws"})
     true = _errors(summary, "true")
-    out = out.join(true, how="left")
+    out = out.join(true.drop(columns="diverged", errors="ignore"), how="left")
+    diverged = noise.assign(d=noise.get("status", pd.Series(dtype=str)) == "diverged").groupby(KEYS)["d"].sum()
+    out["diverged"] = diverged.astype(int)
     n = out.index.get_level_values("n").to_numpy()
     out["confidence_term"] = [math.sqrt(math.log(1 / delta) / (2 * k)) for k in n]
     out["bound"] = out["train_error"] + out["rademacher"] + out["confidence_term"]

@@ -21,6 +21,8 @@ from scipy.linalg.lapack import dtrcon
 from torch import nn
 
 from gengap.models.registry import count_params
+from gengap.seeding import generator
+from gengap.suites.run import points
 from gengap.suites.kinds import SuiteKind, register_kind
 
 
@@ -163,8 +165,6 @@ def residuals(net: nn.Module, z: torch.Tensor, y: torch.Tensor) -> dict:
 
 def expressivity_cell(z: torch.Tensor, y: torch.Tensor, depth: int, seed: int) -> dict:
     """Build the construction for (z, y) and report its size, conditioning and residuals."""
-    from gengap.seeding import generator
-
     gen = generator(seed, "expressivity_direction")
     if depth == 1:
         net, report = build_two_layer(z, y, gen)
@@ -186,9 +186,6 @@ def expressivity_cells(suite: str, s: dict) -> dict[str, dict]:
 
 
 def run_expressivity_cell(spec: dict, dataset_path: str | None, device: str = "cpu") -> dict:
-    from gengap.seeding import generator
-    from gengap.suites.run import points
-
     data = points(spec, dataset_path)
     y = data["train_y"]
     if spec["labels"] == "random_labels":

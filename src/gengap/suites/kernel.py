@@ -20,6 +20,7 @@ import torch
 
 from gengap.seeding import generator
 from gengap.suites.kinds import SuiteKind, register_kind
+from gengap.suites.run import points
 
 BLOCK = 4096
 KERNELS = ("rbf", "linear_features")  # the names a kernel suite's `kernels` may hold
@@ -145,8 +146,6 @@ def kernel_cells(suite: str, s: dict) -> dict[str, dict]:
 def run_kernel_cell(spec: dict, dataset_path: str | None, device: str = "cpu") -> dict:
     if spec["kind"] == "min_norm_sgd":
         return min_norm_sgd_cell(spec["n"], spec["d"], spec["seed"], epochs=spec["epochs"])
-    from gengap.suites.run import points
-
     data = points(spec, dataset_path)
     return kernel_cell(data["train_x"], data["train_y"], data["test_x"], data["test_y"], kernel=spec["kernel"],
                        num_classes=data["num_classes"], seed=spec["seed"], bandwidth=spec["bandwidth"],

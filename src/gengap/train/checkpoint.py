@@ -21,12 +21,14 @@ from gengap.atomic import digest_path, file_digest, recorded_digest, save_torch
 
 @dataclass
 class TrainingState:
-    """Where a run is: epochs and steps done, seconds spent, and the history so far."""
+    """Where a run is: epochs and steps done, seconds spent, the history so far and the last
+    evaluation (what the record reports even when a resumed run has no epoch left to run)."""
 
     epoch: int = 0
     step: int = 0
     elapsed: float = 0.0
     history: list[dict] = field(default_factory=list)
+    final: dict = field(default_factory=dict)
 
 
 class Checkpoint:
@@ -61,7 +63,7 @@ class Checkpoint:
         batch_gen.set_state(state["batch_gen"].cpu())
         aug_gen.set_state(state["aug_gen"].cpu())
         torch.set_rng_state(state["cpu_rng"])
-        run = TrainingState(state["epoch"], state["step"], state["elapsed"], state["history"])
+        run = TrainingState(state["epoch"], state["step"], state["elapsed"], state["history"], state["final"])
         self.log(f"resumed from checkpoint at epoch {run.epoch} (step {run.step})")
         return run
 
@@ -72,7 +74,7 @@ class Checkpoint:
         save_torch({"key": self.identity, "net": net.state_dict(), "opt": opt.state_dict(),
                     "batch_gen": batch_gen.get_state(), "aug_gen": aug_gen.get_state(),
                     "cpu_rng": torch.get_rng_state(), "epoch": run.epoch, "step": run.step,
-                    "history": run.history, "elapsed": run.elapsed}, self.path)
+                    "history": run.history, "elapsed": run.elapsed, "final": run.final}, self.path)
         self.last = time.perf_counter()
 
     def remove(self) -> None:

@@ -119,7 +119,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     run = saver.restore(net, opt, batch_gen, aug_gen) or TrainingState()
     start = time.perf_counter() - run.elapsed
     progress = ProgressLog(log, progress_seconds)
-    status, final, fit_at = "max_epochs", {}, None
+    status, fit_at = "max_epochs", None
 
     while run.epoch < max_epochs:
         perm = torch.randperm(n, generator=batch_gen, device=device)
@@ -136,9 +136,9 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
             break
         if run.epoch % eval_every == 0 or run.epoch == max_epochs:
             stats = evaluate(net, x, y, loss_name)
-            final = {"train_eval_loss": stats.loss, "train_accuracy": stats.accuracy,
-                     "margin_median": stats.margins.median().item()}
-            row.update(final)
+            run.final = {"train_eval_loss": stats.loss, "train_accuracy": stats.accuracy,
+                         "margin_median": stats.margins.median().item()}
+            row.update(run.final)
             done = should_stop(stats, settings["stop"])
             progress.epoch(row, force=done)
             if not math.isfinite(stats.loss):
@@ -155,4 +155,4 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     return TrainOutcome(status=status, epochs=run.epoch, steps=run.step,
                         steps_to_fit=run.step if status == "fitted" else None,
                         wall_time_s=time.perf_counter() - start, time_to_fit_s=fit_at,
-                        final=final, history=run.history)
+                        final=run.final, history=run.history)

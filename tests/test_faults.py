@@ -1,0 +1,258 @@
+"""Faults and edits between runs: what becomes stale, what is resumed, what is rebuilt.
+
+A tiny grid (a training suite with a table, and a computed kernel suite) runs once with an
+import tracer; then each module of gengap is edited in turn and a dry run must schedule exactly
+the jobs whose code imported it (and what depends on them). Adding a model, a corruption or a
+measure the way the README says schedules nothing. Runs killed at random moments, a code edit
+between runs, and each kind of intermediate file truncated in turn end with the summaries of a
+clean run, and every failure on the way names the file it was about.
+"""
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import REPO, shared_data_root
+from workflow_helpers import make_workdir, planned_jobs, snakemake
+
+pytestmark = pytest.mark.workflow
+
+GRID = {
+    "results_dir": "results",
+    "training": {"max_epochs": 3, "batch_size": 64},
+    "suites": {
+        "rand": {"datasets": ["mnist"], "models": ["mlp_1x16"], "corruptions": ["true", "random_labels"],
+                 "n": [128], "seeds": [0], "measures": ["test_error", "train_error", "margins", "dist_init"],
+                 "tables": ["table1"], "figures": ["label_noise"]},
+        "kern": {"kind": "kernel", "datasets": ["mnist"], "kernels": ["rbf"], "n": [50], "seeds": [0],
+                 "sgd_check": {"n": [10], "d": 30, "epochs": 5}},
+    },
+}
+# Which rule runs which script, and which rules consume each rule's outputs (in GRID's DAG).
+SCRIPT_RULES = {"prepare_dataset": "prepare_dataset", "training_set": "training_set", "train": "train",
+                "measure": "measure", "summarize": "summarize", "history": "history", "figure": "figure",
+                "table": "table", "overview": "overview", "suite_cell": "suite_cell"}
+DOWNSTREAM = {"prepare_dataset": {"training_set", "suite_cell"}, "training_set": {"train", "measure"},
+              "train": {"measure", "history"}, "measure": {"summarize"}, "suite_cell": {"summarize"},
+              "summarize": {"figure", "table", "overview"}, "history": {"figure"}, "figure": set(),
+              "table": set(), "overview": set()}
+
+TRACER = '''
+import atexit, json, os, sys
+def _dump():
+    script = os.path.basename(sys.argv[0]) if sys.argv else ""
+    if script.endswith(".py") and os.environ.get("GENGAP_IMPORT_LOG"):
+        mods = sorted(m for m in sys.modules if m == "gengap" or m.startswith("gengap."))
+        with open(os.path.join(os.environ["GENGAP_IMPORT_LOG"], f"{os.getpid()}.json"), "w") as f:
+            json.dump({"script": script, "modules": mods}, f)
+atexit.register(_dump)
+'''
+
+
+def run(workdir: Path, *args: str, env: dict | None = None, check=True) -> subprocess.CompletedProcess:
+    return snakemake(workdir, *args, check=check) if env is None else subprocess.run(
+        [sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def traced(tmp_path_factory):
+    """The grid run to completion, and {rule: gengap modules its jobs imported}."""
+    workdir = make_workdir(tmp_path_factory.mktemp("traced"), GRID)
+    tracer, log = workdir / "tracer", workdir / "imports"
+    tracer.mkdir()
+    log.mkdir()
+    (tracer / "sitecustomize.py").write_text(TRACER)
+    env = dict(os.environ, PYTHONPATH=f"{tracer}{os.pathsep}{workdir / 'src'}", GENGAP_DATA_ROOT=str(shared_data_root()),
+               GENGAP_IMPORT_LOG=str(log))
+    proc = run(workdir, "--cores", "2", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    imports: dict[str, set[str]] = {}
+    for f in log.glob("*.json"):
+        entry = json.loads(f.read_text())
+        script = entry["script"].rsplit(".", 2)[-2]  # .snakemake/scripts/tmpXXXX.<script>.py
+        if script in SCRIPT_RULES:
+            imports.setdefault(SCRIPT_RULES[script], set()).update(entry["modules"])
+    assert set(imports) == set(DOWNSTREAM)
+    return workdir, imports
+
+
+def downstream(rules: set[str]) -> set[str]:
+    out, todo = set(), list(rules)
+    while todo:
+        rule = todo.pop()
+        if rule not in out:
+            out.add(rule)
+            todo += DOWNSTREAM[rule]
+    return out
+
+
+MODULES = sorted(".".join(p.relative_to(REPO / "src").with_suffix("").parts).removesuffix(".__init__")
+                 for p in (REPO / "src" / "gengap").rglob("*.py"))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_editing_a_module_makes_exactly_its_importers_stale(traced, module):
+    workdir, imports = traced
+    path = workdir / "src" / Path(*module.split("."))
+    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    original = path.read_text()
+    path.write_text(original + "\n_EDIT_MARK = 1  # an edit that runs at import\n")
+    try:
+        stale = set(planned_jobs(workdir))
+    finally:
+        path.write_text(original)
+    assert stale == downstream({rule for rule, mods in imports.items() if module in mods})
+
+
+README_ADDITIONS = {
+    "models/mlp.py": '''
+@model("mlp_2x1024")
+def mlp_2x1024(input_shape, num_classes, dropout=0.0):
+    return relu_mlp(math.prod(input_shape), [1024, 1024], num_classes, dropout=dropout)
+''',
+    "data/corruptions.py": '''
+@corruption("inverted_pixels")
+def inverted_pixels(train_x, train_y, test_x, **_):
+    """Every pixel inverted, train and test."""
+    return Corrupted(255 - train_x, train_y, 255 - test_x)
+''',
+    "measures/norms.py": '''
+@measure("weight_count_twice")
+def weight_count_twice(ctx) -> float:
+    return 2.0 * sum(p.numel() for p in ctx.net.parameters())
+''',
+    "measures/extra.py": '''"""A new file of measures."""
+
+from gengap.measures.registry import measure
+
+
+@measure("one")
+def one(ctx) -> float:
+    return 1.0
+''',
+    "models/widenets.py": '''"""A new model family."""
+
+from torch import nn
+
+from gengap.models.registry import model
+
+
+@model("linear_only")
+def linear_only(input_shape, num_classes, dropout=0.0):
+    return nn.Sequential(nn.Flatten(), nn.LazyLinear(num_classes))
+''',
+}
+
+
+def test_adding_a_model_a_corruption_and_a_measure_reruns_nothing(traced):
+    workdir, _ = traced
+    originals = {}
+    for rel, text in README_ADDITIONS.items():
+        path = workdir / "src" / "gengap" / rel
+        originals[path] = path.read_text() if path.exists() else None
+        path.write_text((originals[path] or "") + text)
+    try:
+        assert planned_jobs(workdir) == {}
+    finally:
+        for path, text in originals.items():
+            path.unlink() if text is None else path.write_text(text)
+
+
+# --- faults ----------------------------------------------------------------------------------------
+
+# Long enough to be killed while training (a checkpoint after every epoch), short enough for CI.
+SMALL = {**GRID, "checkpoint_seconds": 0.001, "progress_seconds": 0,
+         "training": {"max_epochs": 25, "batch_size": 16, "stop": {"criterion": "epochs"}},
+         "suites": {"rand": {**GRID["suites"]["rand"], "n": [256], "models": ["mlp_1x256"]}}}
+TIMING = {"wall_time_s", "time_to_fit_s", "code_version"}
+
+
+def summaries(workdir: Path) -> dict[str, pd.DataFrame]:
+    out = {}
+    for path in sorted((workdir / "results").glob("**/*.parquet")):
+        rel = str(path.relative_to(workdir / "results"))
+        if rel.startswith(("summary/", "tables/")):
+            df = pd.read_parquet(path)
+            out[rel] = df.drop(columns=[c for c in df.columns if c in TIMING]).reset_index(drop=True)
+    return out
+
+
+def assert_same(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    workdir = make_workdir(tmp_path_factory.mktemp("clean"), SMALL)
+    snakemake(workdir, "--cores", "2")
+    return summaries(workdir)
+
+
+def kill_while_training(workdir: Path, rng: random.Random) -> None:
+    """Start the run; once a training job has written a checkpoint, wait a random moment and kill
+    the whole run (Snakemake and its jobs) at once."""
+    env = dict(os.environ, PYTHONPATH=str(workdir / "src"), GENGAP_DATA_ROOT=str(shared_data_root()))
+    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=workdir, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if list((workdir / "results" / "cells").glob("**/checkpoint.pt")):
+            break
+        time.sleep(0.05)
+    time.sleep(rng.uniform(0.0, 1.0))
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:  # the run ended first
+        pass
+    proc.wait()
+    snakemake(workdir, "--unlock", "--cores", "1")  # what a user does after a hard kill (README)
+
+
+def test_killed_runs_and_an_edit_between_them_end_with_the_clean_summaries(clean, tmp_path):
+    workdir = make_workdir(tmp_path / "w", SMALL)
+    rng = random.Random(0)
+    for _ in range(2):
+        kill_while_training(workdir, rng)
+    leftover = list((workdir / "results" / "cells").glob("**/checkpoint.pt"))
+    loop = workdir / "src/gengap/train/loop.py"  # an edit of the training code: no checkpoint may be resumed
+    loop.write_text(loop.read_text() + "\n# edited between runs\n")
+    kill_while_training(workdir, rng)
+    snakemake(workdir, "--cores", "2")
+    logs = "".join(p.read_text() for p in (workdir / "results/logs/train").glob("**/*.log"))
+    if leftover:
+        assert "written by another run" in logs
+    assert_same(summaries(workdir), clean)
+
+
+TRUNCATED = ["datasets/mnist.pt", "training_sets/mnist/n256/seed0/draw1/true.pt",
+             "cells/rand/mnist/true/n256/seed0/draw1/mlp_1x256/none/init.pt",
+             "cells/rand/mnist/true/n256/seed0/draw1/mlp_1x256/none/final.pt",
+             "cells/rand/mnist/true/n256/seed0/draw1/mlp_1x256/none/history.parquet",
+             "cells/rand/mnist/true/n256/seed0/draw1/mlp_1x256/none/record.json",
+             "cells/rand/mnist/true/n256/seed0/draw1/mlp_1x256/none/measures.parquet",
+             "theory/kern/mnist/rbf/n50/seed0.parquet", "summary/rand.parquet", "summary/history/rand.parquet"]
+
+
+def test_each_truncated_file_is_named_and_rebuilt(clean, tmp_path):
+    workdir = make_workdir(tmp_path / "w", SMALL)
+    snakemake(workdir, "--cores", "2")
+    for rel in TRUNCATED:
+        path = workdir / "results" / rel
+        path.write_bytes(path.read_bytes()[: max(1, path.stat().st_size // 3)])
+        first = snakemake(workdir, "--cores", "2", check=False)
+        assert first.returncode != 0, f"a run after truncating {rel} reported success"
+        assert f"results/{rel}" in first.stdout + first.stderr, f"the failure does not name {rel}"
+        snakemake(workdir, "--cores", "2")  # the next run rebuilds it
+        assert planned_jobs(workdir) == {}
+    assert_same(summaries(workdir), clean)
