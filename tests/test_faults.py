@@ -11,7 +11,6 @@ clean run, and every failure on the way names the file it was about.
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
