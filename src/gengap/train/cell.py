@@ -100,7 +100,8 @@ def train_cell(data_path, *, init_path, final_path, history_path, record_path, c
         torch.backends.cudnn.allow_tf32 = True
     started = dt.datetime.now(dt.timezone.utc)
     data = load_torch(data_path)
-    identity = cell_identity(recorded_digest(data_path), code, model_name, settings, seed)
+    data_digest = recorded_digest(data_path)  # verified just above
+    identity = cell_identity(data_digest, code, model_name, settings, seed)
     stored = data["train_x"].to(dev)
     batch_inputs = None
     if settings.get("random_crop"):
@@ -125,7 +126,7 @@ def train_cell(data_path, *, init_path, final_path, history_path, record_path, c
     save_parquet(pd.DataFrame(outcome.history), history_path)
     record = {
         "cell": cell,
-        "identity": {"key": identity, "training_set": recorded_digest(data_path), "code": code},
+        "identity": {"key": identity, "training_set": data_digest, "code": code},
         "seed": seed,
         "model": spec,
         "settings": settings,
