@@ -9,6 +9,7 @@
 from snakemake.utils import min_version
 
 import gengap.config as plan
+from gengap.cluster import check_slurm_executor
 
 min_version("8.0")
 
@@ -49,3 +50,9 @@ rule all:
     default_target: True
     input:
         all_outputs(),
+
+
+# Before the first submission: a SLURM cluster that could not report finished jobs would make
+# Snakemake wait forever, so stop now with what to change (gengap.cluster).
+onstart:
+    check_slurm_executor(workflow)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -143,8 +144,10 @@ def verify(path: str | os.PathLike) -> Path:
 def save_torch(obj: object, path: str | os.PathLike) -> None:
     import torch  # here, not at the top: report jobs (tables, figures) never pay torch's ~2 s import
 
+    buffer = io.BytesIO()  # saved from memory: the archive's inner name is then always "archive",
+    torch.save(obj, buffer)  # not the temporary file's, so equal tensors give equal bytes
     with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+        tmp.write_bytes(buffer.getvalue())
 
 
 def save_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:

@@ -22,6 +22,13 @@ R = config["results_dir"]
 DEVICE = config["device"]
 USES_GPU = int(DEVICE == "cuda" or (DEVICE == "auto" and torch.cuda.is_available()))
 
+
+def attempt_minutes(minutes):
+    """A runtime (minutes) that grows with the attempt: a retry after a time limit gets twice the
+    time, then three times, and resumes from the checkpoint the killed attempt left."""
+    return lambda wildcards, attempt: minutes * attempt
+
+
 CELL_DIR = f"{R}/cells/{Cell.PATH}"
 TRAINING_SET = f"{R}/training_sets/{Cell.TRAINING_SET}.pt"
 

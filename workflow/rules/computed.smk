@@ -15,7 +15,7 @@ rule suite_cell:
     resources:
         gpu=USES_GPU,
         mem_mb=16000,
-        runtime=120,
+        runtime=attempt_minutes(120),
     params:
         kind=lambda wc: config["suites"][wc.suite]["kind"],
         spec=computed_spec,

@@ -19,7 +19,7 @@ rule measure:
     resources:
         gpu=USES_GPU,
         mem_mb=8000,
-        runtime=60,
+        runtime=attempt_minutes(30),
     params:
         measures=lambda wc: config["suites"][wc.suite]["measures"],
         options=lambda wc: measure_options(config, wc.suite),

@@ -20,7 +20,7 @@ rule train:
     resources:
         gpu=USES_GPU,
         mem_mb=8000,
-        runtime=240,
+        runtime=attempt_minutes(120),
     params:
         settings=lambda wc: training_settings(config, wc.suite, wc.model, wc.reg),
         code=train_code,

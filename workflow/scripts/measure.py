@@ -11,5 +11,5 @@ measure_cell(
     measures=list(snakemake.params.measures),
     options=dict(snakemake.params.options),
     device=snakemake.config["device"],
-    log=job_log(snakemake.log[0]),
+    log=job_log(snakemake),
 )

@@ -1,7 +1,7 @@
 from gengap.joblog import job_log
 from gengap.report.overview import write_overview
 
-log = job_log(snakemake.log[0])
+log = job_log(snakemake)
 inputs = dict(snakemake.input.items())
 write_overview({k.removeprefix("summary_"): v for k, v in inputs.items() if k.startswith("summary_")},
                dict(snakemake.params.kinds),

@@ -1,7 +1,7 @@
 from gengap.data.sources import data_root, prepare_dataset
 from gengap.joblog import job_log
 
-log = job_log(snakemake.log[0])
+log = job_log(snakemake)
 root = data_root(snakemake.config["data_root"])  # a location, not part of the identity
 log(f"decoding {snakemake.wildcards.dataset} from {root}")
 prepare_dataset(snakemake.wildcards.dataset, root, snakemake.output[0])

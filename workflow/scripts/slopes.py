@@ -1,7 +1,7 @@
 from gengap.joblog import job_log
 from gengap.report.slopes import write_slopes
 
-log = job_log(snakemake.log[0])
+log = job_log(snakemake)
 table = write_slopes(snakemake.input[0], snakemake.output[0])
 pooled = table[table["pooled"]]
 for _, row in pooled.iterrows():

@@ -1,7 +1,7 @@
 from gengap.joblog import job_log
 from gengap.report.tables import write_table
 
-log = job_log(snakemake.log[0])
+log = job_log(snakemake)
 table = write_table(snakemake.wildcards.table, snakemake.input[0], snakemake.output.parquet,
                     snakemake.output.markdown, delta=snakemake.params.delta)
 log(f"{len(table)} rows")

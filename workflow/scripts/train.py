@@ -16,7 +16,7 @@ train_cell(
     device=snakemake.config["device"],  # execution settings: config, not params (not identity)
     code=snakemake.params.code,
     threads=snakemake.threads,
-    log=job_log(snakemake.log[0]),
+    log=job_log(snakemake),
     checkpoint_seconds=snakemake.config["checkpoint_seconds"],
     progress_seconds=snakemake.config["progress_seconds"],
 )

@@ -1,7 +1,7 @@
 from gengap.data.training_set import write_training_set
 from gengap.joblog import job_log
 
-log = job_log(snakemake.log[0])
+log = job_log(snakemake)
 wc = snakemake.wildcards
 write_training_set(snakemake.input[0], int(wc.n), int(wc.seed), wc.corruption, snakemake.output[0],
                    draw=int(wc.draw))

@@ -45,6 +45,9 @@ def environment(device: torch.device) -> dict:
                      "torchvision": importlib.metadata.version("torchvision"), "python": sys.version.split()[0]},
         "code_version": code_version(),
         "host": platform.node(),
+        # where a scheduler put the job (machine details: recorded, never part of the identity)
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
     }
 
 

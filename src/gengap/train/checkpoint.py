@@ -68,8 +68,9 @@ class Checkpoint:
         return run
 
     def maybe_save(self, run: TrainingState, net: nn.Module, opt: torch.optim.Optimizer,
-                   batch_gen: torch.Generator, aug_gen: torch.Generator) -> None:
-        if self.path is None or time.perf_counter() - self.last < self.seconds:
+                   batch_gen: torch.Generator, aug_gen: torch.Generator, force: bool = False) -> None:
+        """Save when ``seconds`` have passed since the last save, or now when ``force``."""
+        if self.path is None or (not force and time.perf_counter() - self.last < self.seconds):
             return
         save_torch({"key": self.identity, "net": net.state_dict(), "opt": opt.state_dict(),
                     "batch_gen": batch_gen.get_state(), "aug_gen": aug_gen.get_state(),

@@ -26,6 +26,7 @@ from torch import nn
 
 from gengap.evaluation import evaluate
 from gengap.seeding import derive_seed
+from gengap.joblog import deferred_termination, stop_if_terminated, termination_requested
 from gengap.train.checkpoint import Checkpoint, TrainingState
 from gengap.train.losses import LOSSES
 from gengap.train.schedules import lr_at_step
@@ -121,34 +122,37 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     progress = ProgressLog(log, progress_seconds)
     status, fit_at = "max_epochs", None
 
-    while run.epoch < max_epochs:
-        perm = torch.randperm(n, generator=batch_gen, device=device)
-        loss_sum, run.step = sgd_epoch(net, opt, x, y, perm, bs, loss_fn, lr_of_step, run.step,
-                                       batch_inputs, aug_gen)
-        run.epoch += 1
-        train_loss = (loss_sum / n).item()  # the one host sync of the epoch
-        row = {"epoch": run.epoch, "step": run.step, "train_loss": train_loss,
-               "lr": lr_of_step(run.step - 1), "wall_time_s": time.perf_counter() - start}
-        run.history.append(row)
-        if not math.isfinite(train_loss):
-            status = "diverged"
-            log(f"epoch {run.epoch}: loss {train_loss} is not finite; stopping (diverged)")
-            break
-        if run.epoch % eval_every == 0 or run.epoch == max_epochs:
-            stats = evaluate(net, x, y, loss_name)
-            run.final = {"train_eval_loss": stats.loss, "train_accuracy": stats.accuracy,
-                         "margin_median": stats.margins.median().item()}
-            row.update(run.final)
-            done = should_stop(stats, settings["stop"])
-            progress.epoch(row, force=done)
-            if not math.isfinite(stats.loss):
+    with deferred_termination():  # SIGTERM (scancel, time limit): checkpoint, then stop
+        while run.epoch < max_epochs:
+            perm = torch.randperm(n, generator=batch_gen, device=device)
+            loss_sum, run.step = sgd_epoch(net, opt, x, y, perm, bs, loss_fn, lr_of_step, run.step,
+                                           batch_inputs, aug_gen)
+            run.epoch += 1
+            train_loss = (loss_sum / n).item()  # the one host sync of the epoch
+            row = {"epoch": run.epoch, "step": run.step, "train_loss": train_loss,
+                   "lr": lr_of_step(run.step - 1), "wall_time_s": time.perf_counter() - start}
+            run.history.append(row)
+            if not math.isfinite(train_loss):
                 status = "diverged"
+                log(f"epoch {run.epoch}: loss {train_loss} is not finite; stopping (diverged)")
                 break
-            if done:
-                status, fit_at = "fitted", row["wall_time_s"]
-                break
-        run.elapsed = time.perf_counter() - start
-        saver.maybe_save(run, net, opt, batch_gen, aug_gen)
+            if run.epoch % eval_every == 0 or run.epoch == max_epochs:
+                stats = evaluate(net, x, y, loss_name)
+                run.final = {"train_eval_loss": stats.loss, "train_accuracy": stats.accuracy,
+                             "margin_median": stats.margins.median().item()}
+                row.update(run.final)
+                done = should_stop(stats, settings["stop"])
+                progress.epoch(row, force=done)
+                if not math.isfinite(stats.loss):
+                    status = "diverged"
+                    break
+                if done:
+                    status, fit_at = "fitted", row["wall_time_s"]
+                    break
+            run.elapsed = time.perf_counter() - start
+            saver.maybe_save(run, net, opt, batch_gen, aug_gen, force=termination_requested())
+            stop_if_terminated(log, f"checkpoint saved at epoch {run.epoch}; the next attempt resumes there"
+                               if saver.path else f"no checkpoint file; epoch {run.epoch} is lost")
 
     if status == "max_epochs":
         log(f"stopped at the epoch cap ({run.epoch}) without meeting the stopping rule {settings['stop']}")
