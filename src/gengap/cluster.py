@@ -1,12 +1,15 @@
 """Checks that a SLURM cluster can report what happened to gengap's jobs, before any is submitted.
 
 The SLURM executor plugin (2.8) reads job states with ``squeue`` or ``sacct``. ``squeue`` only
-sees a finished job for ``MinJobAge`` seconds; ``sacct`` needs accounting (slurmdbd). When
-``MinJobAge`` is below three times the plugin's first status-check interval, the plugin ignores
-``squeue`` and falls back to ``sacct``; on a cluster without accounting ``sacct`` cannot answer,
-the plugin loses track of its jobs and Snakemake waits forever after they have all finished.
-``status_problem`` names that case (and a status command that cannot work) so the workflow
-stops at once with what to change, instead of hanging.
+sees a finished job for ``MinJobAge`` seconds; ``sacct`` needs accounting (slurmdbd). A job the
+status command does not list is taken as still queued, so a job that leaves ``squeue`` between
+two status checks is waited for forever. The plugin's gap between checks starts at
+``init_seconds_before_status_checks`` and grows by 10 s per check that sees nothing finish, up to
+180 s; and when ``MinJobAge`` is below three first intervals it switches to ``sacct`` on its own,
+which cannot answer without accounting. So a cluster without accounting needs ``MinJobAge`` of
+at least 180 s plus three first intervals (195 s with profiles/slurm, 300 s, SLURM's default,
+with the plugin's default of 40 s). ``status_problem`` names a cluster that falls short (and a
+status command that cannot work) so the workflow stops at once with what to change.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 import subprocess
 
 NO_ACCOUNTING = "accounting_storage/none"
+MAX_STATUS_CHECK_GAP = 180  # seconds: the plugin's longest sleep between status checks
 
 
 def parse_scontrol_config(text: str) -> dict[str, str]:
@@ -47,14 +51,16 @@ def status_problem(slurm_config: dict[str, str], status_command: str | None,
     if accounting:
         return None  # sacct answers; squeue is used only while MinJobAge keeps jobs visible
     min_job_age = seconds(slurm_config.get("MinJobAge"))
-    threshold = 3 * init_seconds
+    threshold = MAX_STATUS_CHECK_GAP + 3 * init_seconds
     fix = ("Enable accounting (slurmdbd), or set MinJobAge=300 (SLURM's default) or more in "
            "slurm.conf and restart slurmctld; see README, 'Running on SLURM'.")
     if min_job_age is None or min_job_age < threshold:
         return (f"this SLURM cluster has no accounting ({NO_ACCOUNTING}) and MinJobAge="
-                f"{slurm_config.get('MinJobAge')} is below {threshold} s (3 x the first status "
-                "check interval): the executor plugin would fall back to sacct, which cannot "
-                "answer without accounting, lose track of every job and wait forever. " + fix)
+                f"{slurm_config.get('MinJobAge')} is below {threshold} s (the executor plugin's "
+                "longest gap between status checks, 180 s, plus 3 first intervals): finished "
+                "jobs would vanish from squeue before the plugin looks, or it would fall back to "
+                "sacct, which cannot answer without accounting; either way it loses track of "
+                "jobs and Snakemake waits forever. " + fix)
     if status_command != "squeue":
         return (f"this SLURM cluster has no accounting, so the job status command "
                 f"'{status_command}' cannot report finished jobs; use --slurm-status-command "
