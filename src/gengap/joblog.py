@@ -8,8 +8,8 @@ the retry's log starts with everything the failed attempts wrote, the kill reaso
 
 SIGTERM, which SLURM sends before it kills a job (scancel, time limit, preemption), is logged
 with what SLURM says about the job. Inside ``deferred_termination()`` (the training loop) it
-only sets a flag: the loop saves a checkpoint at the end of the epoch and stops
-(``stop_if_terminated``), so the next attempt resumes there. Elsewhere the job exits at once.
+only sets a flag (``termination_requested``): the loop saves a checkpoint at the end of the
+epoch and stops (``stop_after_sigterm``), so the next attempt resumes there. Elsewhere the job exits at once.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def _on_sigterm(signum, frame) -> None:
 
 @contextlib.contextmanager
 def deferred_termination() -> Iterator[None]:
-    """Within this block SIGTERM only sets a flag that ``stop_if_terminated`` acts on."""
+    """Within this block SIGTERM only sets the flag ``termination_requested`` reads."""
     _TERMINATION.deferred += 1
     try:
         yield
@@ -89,11 +89,10 @@ def termination_requested() -> bool:
     return _TERMINATION.reason is not None
 
 
-def stop_if_terminated(log: Log, what: str) -> None:
-    """After a SIGTERM: log ``what`` was done about it (e.g. a checkpoint saved), then exit."""
-    if _TERMINATION.reason is not None:
-        log(f"stopping after SIGTERM: {what}")
-        raise SystemExit(TERMINATED_EXIT_CODE)
+def stop_after_sigterm(log: Log, what: str) -> None:
+    """Log ``what`` was done about a deferred SIGTERM (e.g. a checkpoint saved), then exit."""
+    log(f"stopping after SIGTERM: {what}")
+    raise SystemExit(TERMINATED_EXIT_CODE)
 
 
 STARTED = "job started: "
@@ -104,7 +103,7 @@ def _describe_attempt(job, earlier: str) -> str:
     attempt 1 by Snakemake whatever the bundle's attempt), then where and with what limit."""
     attempt = 1 + sum(STARTED in line for line in earlier.splitlines())
     parts = [f"attempt {attempt}", f"host {platform.node()}"]
-    runtime = getattr(job, "resources", {}).get("runtime") if hasattr(job, "resources") else None
+    runtime = job.resources.get("runtime")
     if runtime is not None:
         parts.append(f"runtime limit {runtime} min")
     if os.environ.get("SLURM_JOB_ID"):
@@ -125,7 +124,7 @@ def job_log(job) -> Log:
     earlier = attempts.read_text() if attempts.exists() else ""
     if earlier:
         stream.write("--- lines of earlier attempts of this job (failed or killed) ---\n")
-        stream.write(earlier if earlier.endswith("\n") or not earlier else earlier + "\n")
+        stream.write(earlier if earlier.endswith("\n") else earlier + "\n")
         stream.write("--- this attempt ---\n")
     mirror = open(attempts, "a", buffering=1)
     sys.stderr = stream  # tracebacks and warnings end up next to the progress lines

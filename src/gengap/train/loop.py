@@ -25,8 +25,8 @@ import torch
 from torch import nn
 
 from gengap.evaluation import evaluate
+from gengap.joblog import deferred_termination, stop_after_sigterm, termination_requested
 from gengap.seeding import derive_seed
-from gengap.joblog import deferred_termination, stop_if_terminated, termination_requested
 from gengap.train.checkpoint import Checkpoint, TrainingState
 from gengap.train.losses import LOSSES
 from gengap.train.schedules import lr_at_step
@@ -150,9 +150,11 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
                     status, fit_at = "fitted", row["wall_time_s"]
                     break
             run.elapsed = time.perf_counter() - start
-            saver.maybe_save(run, net, opt, batch_gen, aug_gen, force=termination_requested())
-            stop_if_terminated(log, f"checkpoint saved at epoch {run.epoch}; the next attempt resumes there"
-                               if saver.path else f"no checkpoint file; epoch {run.epoch} is lost")
+            terminated = termination_requested()
+            saver.maybe_save(run, net, opt, batch_gen, aug_gen, force=terminated)
+            if terminated:
+                stop_after_sigterm(log, f"checkpoint saved at epoch {run.epoch}; the next attempt "
+                                        "resumes there" if saver.path else "no checkpoint file to resume from")
 
     if status == "max_epochs":
         log(f"stopped at the epoch cap ({run.epoch}) without meeting the stopping rule {settings['stop']}")
