@@ -20,6 +20,10 @@ plan.check_yaml_files(["config.yaml", *workflow.overwrite_configfiles])
 configfile: "config.yaml"
 
 
+# `snakemake --report report.html`: every figure and table, with captions (workflow/report/).
+report: "workflow/report/workflow.rst"
+
+
 config.update(plan.prepare(config, overrides=workflow.config_settings.overwrite_config))
 
 

@@ -57,6 +57,19 @@ def test_bartlett17():
     assert r["bartlett17"] == pytest.approx(numerator / 4)
 
 
+def test_bartlett17_paper_and_code_orientation_of_the_2_1_norm():
+    # W1 - W1_0 = [[3, 4], [0, 0]]: rows (paper, per output unit) 5 + 0; columns (code) 3 + 4
+    ctx = MeasureContext(net=bias_free([[3.0, 4.0], [0.0, 4.0]], W2), init=bias_free([[0.0, 0.0], [0.0, 4.0]], W2_0),
+                         train_x=X, train_y=torch.tensor([1, 1, 0, 0]), test_x=X, test_y=torch.tensor([1, 1, 0, 0]),
+                         options={"gamma": GAMMA, "delta": DELTA})
+    s1 = torch.linalg.matrix_norm(torch.tensor([[3.0, 4.0], [0.0, 4.0]]), ord=2).item()
+    r = rows(ctx, "bartlett17", "bartlett17_nk")
+    # W2 - W2_0 = diag(0, 2): rows and columns agree (2)
+    assert r["bartlett17_numerator"] == pytest.approx(s1 * 5 * ((5 / s1) ** (2 / 3) + (2 / 5) ** (2 / 3)) ** 1.5)
+    assert r["bartlett17_nk_numerator"] == pytest.approx(s1 * 5 * ((7 / s1) ** (2 / 3) + (2 / 5) ** (2 / 3)) ** 1.5)
+    assert r["bartlett17_nk"] == pytest.approx(r["bartlett17_nk_numerator"] / (GAMMA * 2))
+
+
 def test_neyshabur18_and_from_init():
     r = rows(context(), "neyshabur18", "neyshabur18_init")
     front = 1 * 2 * math.sqrt(2) * 4 * 5  # B L sqrt(h) prod spectral
@@ -71,6 +84,13 @@ def test_neyshabur19_two_layer():
     N = (R + 3 * math.sqrt(5 * 2 + math.log(max(1, GAMMA * 2) / DELTA))) ** 2
     assert r["neyshabur19_numerator"] == pytest.approx(N)
     assert r["neyshabur19"] == pytest.approx(math.sqrt(N / 4))
+
+
+def test_neyshabur19_as_plotted_by_nagarajan_kolter():
+    r = rows(context(), "neyshabur19_nk")
+    # B ||V||_F (||U - U0||_F + ||U0||_2) = 1 * 5 * (3 + 3); / (gamma sqrt m) = / 4
+    assert r["neyshabur19_nk_numerator"] == pytest.approx(30.0)
+    assert r["neyshabur19_nk"] == pytest.approx(7.5)
 
 
 def test_neyshabur19_refuses_deeper_networks():

@@ -100,11 +100,26 @@ def test_preset_merges_and_overrides_per_model_and_suite_layers():
 def test_repository_config_and_quick_preset_are_valid():
     full = plan.load(REPO / "config.yaml")
     quick = plan.load(REPO / "config.yaml", preset="quick")
-    assert set(full["suites"]) == {"randomization", "regularization", "rademacher", "bounds_vs_n", "hypersphere",
-                                   "expressivity", "kernel"}
-    assert plan.cells(full, "bounds_vs_n")[0].model == "mlp_5x1024_nobias"
-    assert len(plan.cells(full, "bounds_vs_n")) == 9 * 2  # n x draws
-    assert len(plan.cells(full, "randomization")) == 2 * 9 * 3 * 4  # datasets x corruptions x seeds x models
+    assert set(full["suites"]) == {"randomization", "regularization", "rademacher", "bounds_vs_n", "bounds_vs_n_batch1",
+                                   "bounds_vs_n_strict", "hypersphere", "expressivity", "kernel"}
+    # Nagarajan & Kolter's grid: n = 128..65,536 drawn with replacement, 3 seeds, S1 and S2, their loss
+    for suite, batch, fraction in (("bounds_vs_n", 64, 0.99), ("bounds_vs_n_batch1", 1, 0.99),
+                                   ("bounds_vs_n_strict", 64, 0.999)):
+        cells = plan.cells(full, suite)
+        assert {c.model for c in cells} == {"mlp_5x1024_nobias"} and {c.sampling for c in cells} == {"replacement"}
+        assert len(cells) == 10 * 3 * 2 and max(c.n for c in cells) == 65_536  # n x seeds x draws
+        settings = plan.training_settings(full, suite, "mlp_5x1024_nobias")
+        assert (settings["batch_size"], settings["stop"]["fraction"], settings["loss"], settings["lr"]) == \
+            (batch, fraction, "sigmoid_cross_entropy", 0.1)
+    assert plan.cells(full, "hypersphere")[0].model == "mlp_1x100000_xavier"
+    assert plan.training_settings(full, "hypersphere", "mlp_1x100000_xavier")["loss"] == "sigmoid_cross_entropy"
+    # Zhang et al. on CIFAR-10, MNIST and Fashion-MNIST at n = 50,000
+    assert len(plan.cells(full, "randomization")) == 3 * 9 * 3 * 4  # datasets x corruptions x seeds x models
+    assert len(plan.cells(full, "regularization")) == 3 * 5 * 2 * 5  # datasets x models x labels x settings
+    # the quick preset keeps a CPU-sized version of every margin variant
+    assert {s for s in quick["suites"] if s.startswith("bounds_vs_n")} == {"bounds_vs_n", "bounds_vs_n_batch1",
+                                                                          "bounds_vs_n_strict"}
+    assert max(max(quick["suites"][s]["n"]) for s in quick["suites"] if s.startswith("bounds")) <= 2048
     assert {c.dataset for c in plan.cells(quick, "randomization")} == {"mnist"}
     assert len(plan.cells(quick, "randomization")) == 9 * 2 and quick["suites"]["randomization"]["n"] == [256]
     # the quick preset covers two model families: a conv net and an MLP

@@ -93,6 +93,27 @@ def test_subset_is_shared_across_corruptions_and_rejects_bad_n(data):
         subset_indices(100, 101, 0)
 
 
+def test_sampling_with_replacement_sizes_repeats_and_determinism(data):
+    total = len(data["train_y"])  # 20,000
+    n = 2 * total  # beyond the dataset: allowed only with replacement
+    a = make_training_set(data, n, 5, "true", sampling="replacement")
+    assert a["sampling"] == "replacement" and len(a["train_y"]) == n and a["train_x"].shape[0] == n
+    assert torch.equal(a["train_x"], data["train_x"][a["indices"]])
+    # n uniform draws from N points: the expected distinct fraction is N/n (1 - exp(-n/N))
+    distinct = len(torch.unique(a["indices"])) / n
+    assert distinct == pytest.approx(0.5 * (1 - torch.e ** -2), abs=0.01)
+    assert torch.equal(a["indices"], make_training_set(data, n, 5, "true", sampling="replacement")["indices"])
+    assert not torch.equal(a["indices"], make_training_set(data, n, 6, "true", sampling="replacement")["indices"])
+    s2 = make_training_set(data, n, 5, "true", draw=2, sampling="replacement")
+    assert not torch.equal(a["indices"], s2["indices"])
+    # below the dataset size repeats still happen: the authors' sets are not distinct points
+    small = subset_indices(total, 5000, 0, sampling="replacement")
+    assert len(torch.unique(small)) < 5000
+    assert make_training_set(data, 100, 0, "true")["sampling"] == "distinct"
+    with pytest.raises(ValueError, match="sampling = 'bootstrap'"):
+        subset_indices(total, 10, 0, sampling="bootstrap")
+
+
 def test_corruption_names_are_parsed_and_checked():
     assert parse_corruption("labels@0.25") == ("labels", 0.25)
     assert parse_corruption("gaussian") == ("gaussian", None)

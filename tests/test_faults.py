@@ -236,12 +236,12 @@ def test_killed_runs_and_an_edit_between_them_end_with_the_clean_summaries(clean
 
 # Downstream first: a file a failed job deleted is an intermediate Snakemake rebuilds only when needed.
 TRUNCATED = ["summary/rand.parquet", "summary/history/rand.parquet",
-             "training_sets/mnist/n256/seed0/draw1/true.pt",
-             "cells/rand/mnist/true/n256/seed0/draw1/mlp_1x256/none/init.pt",
-             "cells/rand/mnist/true/n256/seed0/draw1/mlp_1x256/none/final.pt",
-             "cells/rand/mnist/true/n256/seed0/draw1/mlp_1x256/none/history.parquet",
-             "cells/rand/mnist/true/n256/seed0/draw1/mlp_1x256/none/record.json",
-             "cells/rand/mnist/true/n256/seed0/draw1/mlp_1x256/none/measures.parquet",
+             "training_sets/mnist/n256/distinct/seed0/draw1/true.pt",
+             "cells/rand/mnist/true/n256/distinct/seed0/draw1/mlp_1x256/none/init.pt",
+             "cells/rand/mnist/true/n256/distinct/seed0/draw1/mlp_1x256/none/final.pt",
+             "cells/rand/mnist/true/n256/distinct/seed0/draw1/mlp_1x256/none/history.parquet",
+             "cells/rand/mnist/true/n256/distinct/seed0/draw1/mlp_1x256/none/record.json",
+             "cells/rand/mnist/true/n256/distinct/seed0/draw1/mlp_1x256/none/measures.parquet",
              "datasets/mnist.pt"]
 
 

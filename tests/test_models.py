@@ -14,7 +14,7 @@ def test_parameter_counts_on_28x28x3(name, expected):
     assert count_params(build_model(name, (3, 28, 28), 10)) == expected
 
 
-@pytest.mark.parametrize("name", [*MODELS, "mlp_2x64_nobias"])
+@pytest.mark.parametrize("name", [*MODELS, "mlp_2x64_nobias", "mlp_1x64_xavier"])
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 28, 28)])
 def test_every_model_runs_on_grey_and_colour_input(name, shape):
     net = build_model(name, shape, 10)
@@ -40,6 +40,16 @@ def test_bias_free_mlp_family_by_name():
     assert w.std().item() == pytest.approx((2 / 2048) ** 0.5, rel=0.02)
     with pytest.raises(UnknownNameError, match="mlp_<depth>x<width>_nobias"):
         build_model("mlp_5x_nobias", (1, 28, 28))
+
+
+def test_xavier_mlp_has_biases_glorot_weights_and_zero_biases():
+    net = build_model("mlp_1x3000_xavier", (1, 1, 1000), 2)  # the hypersphere network's shape
+    assert count_params(net) == 1000 * 3000 + 3000 + 3000 * 2 + 2
+    assert net[1].weight.std().item() == pytest.approx((2 / 4000) ** 0.5, rel=0.02)
+    assert net[3].weight.std().item() == pytest.approx((2 / 3002) ** 0.5, rel=0.05)
+    assert all(m.bias.abs().sum() == 0 for m in net.modules() if isinstance(m, torch.nn.Linear))
+    default = build_model("mlp_1x3000", (1, 1, 1000), 2)  # PyTorch's init: std 1/sqrt(3 fan_in)
+    assert default[1].weight.std().item() == pytest.approx((1 / 3000) ** 0.5, rel=0.02)
 
 
 def test_inception_batchnorm_has_no_affine_parameters_and_nobn_has_none():

@@ -53,7 +53,7 @@ def test_rademacher_labels_are_balanced_binary(cifar_like):
 
 
 def records(rows):
-    base = dict(suite="s", dataset="d", n=100, seed=0, draw=1, reg="none")
+    base = dict(suite="s", dataset="d", n=100, seed=0, draw=1, reg="none", sampling="distinct")
     return pd.DataFrame([{**base, **r} for r in rows])
 
 

@@ -43,3 +43,10 @@ def test_slopes_per_seed_and_pooled():
     table = slopes(pd.DataFrame(rows))
     assert len(table) == 3 and table["pooled"].sum() == 1
     assert np.allclose(table["slope"], -0.25)
+
+
+def test_slopes_never_pool_two_training_settings():
+    rows = [dict(suite="s", dataset="d", model="m", corruption="true", measure="bound", reg=reg, seed=0, draw=1,
+                 n=n, value=n ** power) for reg, power in (("batch64", 0.5), ("batch1", -0.5)) for n in (100, 1000, 10000)]
+    pooled = slopes(pd.DataFrame(rows)).query("pooled").set_index("reg")["slope"]
+    assert pooled.to_dict() == pytest.approx({"batch1": -0.5, "batch64": 0.5})

@@ -7,22 +7,27 @@ import yaml
 from gengap import config as plan
 from gengap.cell import Cell
 from gengap.data.preprocess import PREPROCESSING
+from gengap.data.training_set import SAMPLINGS
 from gengap.suites import KINDS
 from gengap.suites.kernel import KERNELS
 from gengap.train.losses import LOSSES
+from gengap.train.precision import PRECISIONS
 from workflow_helpers import TINY_CONFIG
 
 SCHEMA = yaml.safe_load(plan.SCHEMA_PATH.read_text())
 
 
 def test_cell_path_and_wildcards_round_trip():
-    cell = Cell("s", "mnist", "labels@0.2", 128, 3, 2, "mlp_1x512", "wd")
-    assert cell.path == "s/mnist/labels@0.2/n128/seed3/draw2/mlp_1x512/wd"
-    assert cell.training_set == "mnist/n128/seed3/draw2/labels@0.2"
+    cell = Cell("s", "mnist", "labels@0.2", 128, 3, 2, "mlp_1x512", "wd", "replacement")
+    assert Cell("s", "mnist", "true", 128, 3, 1, "m").path == "s/mnist/true/n128/distinct/seed3/draw1/m/none"
+    assert cell.path == "s/mnist/labels@0.2/n128/replacement/seed3/draw2/mlp_1x512/wd"
+    assert cell.training_set == "mnist/n128/replacement/seed3/draw2/labels@0.2"
     wildcards = {k: str(v) for k, v in cell.key().items()}  # Snakemake's wildcards are strings
     assert Cell.from_wildcards(wildcards) == cell
     assert cell.other_draw().draw == 1 and cell.other_draw().other_draw() == cell
     assert set(Cell.WILDCARDS) == set(Cell.names())
+    assert Cell.WILDCARDS["sampling"].split("|") == sorted(SAMPLINGS)
+    assert SCHEMA["$defs"]["train_suite"]["properties"]["sampling"]["enum"] == list(SAMPLINGS)
 
 
 def test_schema_enums_equal_the_registries():
@@ -30,6 +35,7 @@ def test_schema_enums_equal_the_registries():
     assert sorted(defs["suite"]["properties"]["kind"]["enum"]) == sorted(KINDS)
     assert sorted(defs["training"]["properties"]["loss"]["enum"]) == sorted(LOSSES)
     assert defs["training"]["properties"]["preprocess"]["enum"] == list(PREPROCESSING)
+    assert defs["training"]["properties"]["precision"]["enum"] == list(PRECISIONS)
     assert defs["kernel_suite"]["properties"]["kernels"]["items"]["enum"] == list(KERNELS)
     # every kind other than train has its own keys under `if: kind`
     branches = {b["if"]["properties"]["kind"]["const"] for b in defs["suite"]["allOf"]}

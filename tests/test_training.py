@@ -5,6 +5,7 @@ import torch
 
 from gengap.evaluation import margins_of
 from gengap.train.loop import fit
+from gengap.train.losses import LOSSES
 from gengap.train.schedules import lr_at_step
 from gengap.train.stopping import EvalStats, should_stop
 from gengap.models import build_model
@@ -26,6 +27,18 @@ def test_lr_decays_per_examples_seen_not_per_epoch():
     assert lr_at_step(500, lr=0.1, batch_size=100, decay=0.95) == pytest.approx(0.1 * 0.95)
     # small n: after 300 epochs of 4,096 points the rate is still 0.95^24.6 = 28 % of its start
     assert lr_at_step(300 * 32, lr=1.0, batch_size=128, decay=0.95) == pytest.approx(0.95 ** (300 * 4096 / 50_000))
+
+
+def test_sigmoid_cross_entropy_is_the_mean_over_batch_and_classes():
+    # Nagarajan & Kolter: reduce_mean(sigmoid_cross_entropy_with_logits): 2 points x 3 classes
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.5, 1.0, 3.0]])
+    y = torch.tensor([0, 2])
+    softplus = lambda z: math.log1p(math.exp(z))  # -log sigmoid(-z); -log sigmoid(z) = softplus(-z)
+    per_logit = [softplus(-2.0), softplus(0.0), softplus(-1.0),   # targets 1, 0, 0
+                 softplus(0.5), softplus(1.0), softplus(-3.0)]    # targets 0, 0, 1
+    hand = sum(per_logit) / 6
+    assert LOSSES["sigmoid_cross_entropy"](logits, y).item() == pytest.approx(hand, rel=1e-6)
+    assert hand == pytest.approx(0.5782, abs=1e-4)  # the sum over classes would be 3x this
 
 
 def test_margins_and_stopping_rules():
@@ -105,3 +118,20 @@ def test_killed_run_resumes_from_checkpoint_with_identical_result(tmp_path):
     assert messages[0] == "resumed from checkpoint at epoch 3 (step 12)"
     for a, b in zip(reference.parameters(), resumed.parameters()):
         assert torch.equal(a, b)
+
+
+def test_precision_is_a_training_setting_restored_after_training():
+    x, y = toy_problem(n=64)
+    before = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    runs = {}
+    for precision in ("float32", "tf32", "bf16"):
+        torch.manual_seed(0)
+        net = build_model("mlp_1x512", (1, 1, 20), 10)
+        runs[precision] = fit(net, x, y, dict(SETTINGS, max_epochs=3, precision=precision), seed=0, log=lambda m: None)
+        assert (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32) == before
+    # on a CPU tf32 changes nothing; bf16 autocast rounds the forward pass, so the losses differ
+    assert [h["train_loss"] for h in runs["tf32"].history] == [h["train_loss"] for h in runs["float32"].history]
+    assert runs["bf16"].history[-1]["train_loss"] != runs["float32"].history[-1]["train_loss"]
+    assert runs["bf16"].history[-1]["train_loss"] == pytest.approx(runs["float32"].history[-1]["train_loss"], rel=0.1)
+    with pytest.raises(ValueError, match="precision = 'fp8'"):
+        fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, dict(SETTINGS, precision="fp8"), seed=0, log=lambda m: None)

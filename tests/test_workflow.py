@@ -2,10 +2,12 @@
 
 import copy
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from gengap.publish import publish
 from workflow_helpers import TINY_CONFIG, make_workdir, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
@@ -41,11 +43,37 @@ def test_complete_run_produces_summaries_and_figures(finished):
     for name in ("label_noise", "loss_curves"):
         for ext in ("png", "pdf"):
             assert (finished / f"results/figures/randomization/{name}.{ext}").stat().st_size > 1000
-    cell = finished / "results/cells/randomization/mnist/labels@0.5/n128/seed0/draw1/mlp_1x512/none"
+    cell = finished / "results/cells/randomization/mnist/labels@0.5/n128/distinct/seed0/draw1/mlp_1x512/none"
     files = {"init.pt", "final.pt", "history.parquet", "record.json", "measures.parquet"}
     assert {p.name for p in cell.iterdir()} == files | {f + ".sha256" for f in files}  # each with its digest
-    assert (finished / "results/logs/train/randomization/mnist/labels@0.5/n128/seed0/draw1/mlp_1x512/none.log").read_text().count("epoch") >= 2
-    assert (finished / "results/benchmarks/train/randomization/mnist/labels@0.5/n128/seed0/draw1/mlp_1x512/none.tsv").exists()
+    assert (finished / "results/logs/train/randomization/mnist/labels@0.5/n128/distinct/seed0/draw1/mlp_1x512/none.log").read_text().count("epoch") >= 2
+    assert (finished / "results/benchmarks/train/randomization/mnist/labels@0.5/n128/distinct/seed0/draw1/mlp_1x512/none.tsv").exists()
+
+
+def assert_report_holds(workdir, figures: dict[str, list[str]]) -> Path:
+    """`snakemake --report` writes one self-contained HTML file holding every figure and table."""
+    snakemake(workdir, "--report", "report.html")
+    html = (workdir / "report.html").read_text()
+    for suite, names in figures.items():
+        for name in names:
+            assert f"{name}.png" in html, f"{suite}/{name} missing from the report"
+    assert "paper_vs_gengap.html" in html and "paper_values.csv" in html  # the comparison and its caption
+    return workdir / "report.html"
+
+
+def test_report_and_published_run_hold_every_figure_and_no_weights(finished, tmp_path):
+    report = assert_report_holds(finished, {"randomization": ["label_noise", "loss_curves"]})
+    dest = tmp_path / "docs/results/tiny"
+    publish(finished / "results", dest, command="snakemake --cores 2", wall_time="1 min",
+            config=finished / "config.yaml", report=report)
+    published = {str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()}
+    assert {"RUN.md", "records.jsonl", "config.yaml", "report.html", "overview.md", "paper_vs_gengap.md",
+            "summary/randomization.parquet", "figures/randomization/label_noise.png"} <= published
+    assert not any(p.endswith((".pt", ".sha256")) or p.startswith("cells/") for p in published)
+    records = (dest / "records.jsonl").read_text().splitlines()
+    assert len(records) == CELLS and all('"device": "cpu"' in r for r in records)
+    run = (dest / "RUN.md").read_text()
+    assert "snakemake --cores 2" in run and "wall time: 1 min" in run and "cpu (4)" in run
 
 
 def test_after_a_complete_run_a_dry_run_schedules_nothing(workdir):
@@ -57,13 +85,14 @@ def test_adding_a_seed_schedules_only_the_new_cells(workdir):
     config["suites"]["randomization"]["seeds"] = [0, 1]
     write_config(workdir, config)
     assert planned_jobs(workdir) == {"training_set": 2, "train": CELLS, "measure": CELLS,
-                                     "summarize": 1, "history": 1, "figure": 2, "overview": 1}
+                                     "summarize": 1, "history": 1, "figure": 2, "overview": 1, "paper_vs_gengap": 1}
 
 
 def test_editing_measure_code_reruns_measures_not_training(workdir):
     norms = workdir / "src/gengap/measures/norms.py"
     norms.write_text(norms.read_text() + "\n# an edit\n")
-    assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "figure": 2, "overview": 1}
+    assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "figure": 2, "overview": 1,
+                                     "paper_vs_gengap": 1}
 
 
 def test_editing_one_models_settings_reruns_only_that_model(workdir):
@@ -71,7 +100,7 @@ def test_editing_one_models_settings_reruns_only_that_model(workdir):
     config["models"]["mlp_3x512"] = {"lr": 0.02}
     write_config(workdir, config)
     assert planned_jobs(workdir) == {"train": 2, "measure": 2, "summarize": 1, "history": 1, "figure": 2,
-                                     "overview": 1}
+                                     "overview": 1, "paper_vs_gengap": 1}
 
 
 def test_editing_figure_code_redraws_figures_only(workdir):
@@ -131,3 +160,12 @@ def test_bounds_hypersphere_and_theory_suites_run_end_to_end(tmp_path):
         for name in figs:
             assert (res / f"figures/{suite}/{name}.png").exists()
     assert planned_jobs(workdir) == {}
+    assert_report_holds(workdir, {"bounds": ["bounds_vs_n", "distances_vs_n"], "sphere": ["hypersphere"],
+                                  "expr": ["expressivity"], "kern": ["kernel"]})
+    paper = pd.read_parquet(res / "paper_vs_gengap.parquet")
+    # suites of this config named as in the paper values file are measured, the rest "not run"
+    assert (paper["gengap_scale"] == "not run").all()
+    # an edit of the paper values reruns only the comparison
+    values = workdir / "workflow/report/paper_values.csv"
+    values.write_text(values.read_text().replace("0.8905", "0.8906"))
+    assert planned_jobs(workdir) == {"paper_vs_gengap": 1}

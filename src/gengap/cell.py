@@ -22,15 +22,18 @@ class Cell:
     draw: int  # 2 = Nagarajan & Kolter's second sample S2 (same initialization)
     model: str
     reg: str = "none"  # name of the suite's regularization setting
+    # how the n points are drawn: "distinct" (a random subset) or "replacement" (n uniform draws
+    # with replacement, as in Nagarajan & Kolter's code; allows n beyond the dataset)
+    sampling: str = "distinct"
 
     # Folder of a cell below ``<results>/cells`` and of its training set below
     # ``<results>/training_sets``, as Snakemake wildcard patterns.
-    PATH = "{suite}/{dataset}/{corruption}/n{n}/seed{seed}/draw{draw}/{model}/{reg}"
-    TRAINING_SET = "{dataset}/n{n}/seed{seed}/draw{draw}/{corruption}"
+    PATH = "{suite}/{dataset}/{corruption}/n{n}/{sampling}/seed{seed}/draw{draw}/{model}/{reg}"
+    TRAINING_SET = "{dataset}/n{n}/{sampling}/seed{seed}/draw{draw}/{corruption}"
     # What each wildcard may match (names are registry names; corruptions may hold @ and .).
     WILDCARDS = {"suite": r"[A-Za-z0-9_]+", "dataset": r"[A-Za-z0-9_]+", "corruption": r"[A-Za-z0-9_@.]+",
                  "n": r"\d+", "seed": r"\d+", "draw": r"\d+", "model": r"[A-Za-z0-9_]+",
-                 "reg": r"[A-Za-z0-9_]+"}
+                 "reg": r"[A-Za-z0-9_]+", "sampling": r"distinct|replacement"}
 
     @classmethod
     def names(cls) -> list[str]:

@@ -227,12 +227,15 @@ def _check_training_suite(suite: dict, where: str) -> None:
 
 
 def _check_sizes(suite: dict, where: str) -> None:
+    if suite.get("sampling") == "replacement":  # n uniform draws with replacement: any n
+        return
     for i, n in enumerate(suite["n"]):
         for dataset in suite["datasets"]:
             size = DATASETS[dataset].train_size
             if n > size:
                 raise ConfigError(f"{where}.n[{i}]: n = {n} is larger than the training set of "
-                                  f"{dataset} ({size} points); allowed: 1 to {size}")
+                                  f"{dataset} ({size} points); allowed: 1 to {size}, or any n "
+                                  f"with {where}.sampling: replacement")
 
 
 def _check_stop_rule(stop: dict | None, key: str) -> None:

@@ -71,6 +71,11 @@ class Registry(Generic[T]):
                 return factory
         raise UnknownNameError(self.kind, name, self.names())
 
+    def describe(self, name: str) -> str:
+        """The first paragraph of the docstring of what ``name`` runs, on one line."""
+        doc = (getattr(self.definition(name), "__doc__", None) or "").strip()
+        return " ".join(doc.split("\n\n")[0].split())
+
     def definitions(self) -> list[Callable]:
         """Every registered function and pattern factory."""
         code = [_code_of(item) for item in self._items.values()] + [f for _, _, f in self._patterns]

@@ -29,6 +29,7 @@ def attempt_minutes(minutes):
     return lambda wildcards, attempt: minutes * attempt
 
 
+PAPER_VALUES = f"{workflow.basedir}/workflow/report/paper_values.csv"
 CELL_DIR = f"{R}/cells/{Cell.PATH}"
 TRAINING_SET = f"{R}/training_sets/{Cell.TRAINING_SET}.pt"
 
@@ -64,7 +65,7 @@ def other_draw(wc):
 
 
 def all_outputs():
-    return [f"{R}/overview.md"] + [
+    return [f"{R}/overview.md", f"{R}/paper_vs_gengap.md"] + [
         path
         for suite, cfg in config["suites"].items()
         for path in kind_of(cfg).outputs(R, suite, cfg)

@@ -52,7 +52,12 @@ rule figure:
     input:
         unpack(figure_inputs),
     output:
-        png=f"{R}/figures/{{suite}}/{{figure}}.png",
+        png=report(
+            f"{R}/figures/{{suite}}/{{figure}}.png",
+            caption="../report/figure.rst",
+            category="{suite}",
+            labels={"suite": "{suite}", "figure": "{figure}"},
+        ),
         pdf=f"{R}/figures/{{suite}}/{{figure}}.pdf",
     log:
         f"{R}/logs/figures/{{suite}}/{{figure}}.log",
@@ -60,6 +65,7 @@ rule figure:
         "../envs/gengap.yaml"
     params:
         code=lambda wc: code_digest("figure", FIGURES.definition(wc.figure)),
+        description=lambda wc: FIGURES.describe(wc.figure),
     script:
         "../scripts/figure.py"
 
@@ -70,6 +76,12 @@ rule table:
     output:
         parquet=f"{R}/tables/{{suite}}/{{table}}.parquet",
         markdown=f"{R}/tables/{{suite}}/{{table}}.md",
+        html=report(
+            f"{R}/tables/{{suite}}/{{table}}.html",
+            caption="../report/table.rst",
+            category="{suite}",
+            labels={"suite": "{suite}", "table": "{table}"},
+        ),
     log:
         f"{R}/logs/tables/{{suite}}/{{table}}.log",
     conda:
@@ -77,6 +89,7 @@ rule table:
     params:
         delta=lambda wc: measure_options(config, wc.suite)["delta"],
         code=lambda wc: code_digest("table", TABLES.definition(wc.table)),
+        description=lambda wc: TABLES.describe(wc.table),
     script:
         "../scripts/table.py"
 
@@ -95,3 +108,27 @@ rule overview:
         code=code_digest("overview"),
     script:
         "../scripts/overview.py"
+
+
+# Every number and claim of both papers beside what this run measured (values and sources:
+# workflow/report/paper_values.csv; an edit there reruns only this table).
+rule paper_vs_gengap:
+    input:
+        unpack(overview_inputs),
+        paper_values=PAPER_VALUES,
+    output:
+        parquet=f"{R}/paper_vs_gengap.parquet",
+        markdown=f"{R}/paper_vs_gengap.md",
+        html=report(
+            f"{R}/paper_vs_gengap.html",
+            caption="../report/paper_vs_gengap.rst",
+            category="paper vs gengap",
+        ),
+    log:
+        f"{R}/logs/paper_vs_gengap.log",
+    conda:
+        "../envs/gengap.yaml"
+    params:
+        code=code_digest("paper_vs_gengap"),
+    script:
+        "../scripts/paper_vs_gengap.py"

@@ -1,6 +1,9 @@
+from gengap.gpus import pin_snakemake_job
 from gengap.joblog import job_log
 from gengap.measures.cell import measure_cell
 
+log = job_log(snakemake)
+pin_snakemake_job(snakemake, log)
 measure_cell(
     snakemake.input.data,
     snakemake.input.init,
@@ -11,5 +14,5 @@ measure_cell(
     measures=list(snakemake.params.measures),
     options=dict(snakemake.params.options),
     device=snakemake.config["device"],
-    log=job_log(snakemake),
+    log=log,
 )

@@ -1,7 +1,10 @@
 from gengap.cell import Cell
+from gengap.gpus import pin_snakemake_job
 from gengap.joblog import job_log
 from gengap.train.cell import train_cell
 
+log = job_log(snakemake)
+pin_snakemake_job(snakemake, log)
 cell = Cell.from_wildcards(snakemake.wildcards)
 train_cell(
     snakemake.input[0],
@@ -16,7 +19,7 @@ train_cell(
     device=snakemake.config["device"],  # execution settings: config, not params (not identity)
     code=snakemake.params.code,
     threads=snakemake.threads,
-    log=job_log(snakemake),
+    log=log,
     checkpoint_seconds=snakemake.config["checkpoint_seconds"],
     progress_seconds=snakemake.config["progress_seconds"],
 )

@@ -52,15 +52,30 @@ def dist_s2(ctx) -> float:
     return math.sqrt(sum(frobenius_norm(w - v) ** 2 for w, v in zip(weight_matrices(ctx.folded), others)))
 
 
+def _bartlett17(ctx, transpose: bool) -> dict:
+    pairs = layer_pairs(ctx)
+    spectral = [spectral_norm(w) for w, _ in pairs]
+    ratio_sum = sum((norm_2_1((w - w0).T if transpose else w - w0) / s) ** (2 / 3)
+                    for (w, w0), s in zip(pairs, spectral))
+    log_num = math.log(ctx.input_norm_max) + sum(map(math.log, spectral)) + 1.5 * math.log(ratio_sum)
+    return _bound(ctx, math.exp(log_num))
+
+
 @measure("bartlett17")
 def bartlett17(ctx) -> dict:
     """B prod ||W_i||_2 (sum_i (||W_i - W_i^0||_{2,1} / ||W_i||_2)^{2/3})^{3/2} / (gamma sqrt m)
-    (spectrally-normalized margin bound, log factors dropped as plotted by Nagarajan & Kolter)."""
-    pairs = layer_pairs(ctx)
-    spectral = [spectral_norm(w) for w, _ in pairs]
-    ratio_sum = sum((norm_2_1(w - w0) / s) ** (2 / 3) for (w, w0), s in zip(pairs, spectral))
-    log_num = math.log(ctx.input_norm_max) + sum(map(math.log, spectral)) + 1.5 * math.log(ratio_sum)
-    return _bound(ctx, math.exp(log_num))
+    (spectrally-normalized margin bound, log factors dropped as plotted by Nagarajan & Kolter).
+    The (2,1) norm as in Bartlett et al.'s paper: ||A^T||_{2,1} sums the l2 norms of the rows of
+    A (one per output unit; gengap's matrices are [out, in])."""
+    return _bartlett17(ctx, transpose=False)
+
+
+@measure("bartlett17_nk")
+def bartlett17_nk(ctx) -> dict:
+    """bartlett17 with the (2,1) norm of Nagarajan & Kolter's code: ``np.sum(np.linalg.norm(W -
+    W0, axis=1))`` on TensorFlow's [in, out] matrices sums the l2 norms over *input* units (the
+    columns of gengap's [out, in] matrices), the transpose of the paper's orientation."""
+    return _bartlett17(ctx, transpose=True)
 
 
 def _neyshabur18(ctx, from_init: bool) -> dict:
@@ -76,7 +91,11 @@ def _neyshabur18(ctx, from_init: bool) -> dict:
 
 @measure("neyshabur18")
 def neyshabur18(ctx) -> dict:
-    """B L sqrt(h) prod ||W_i||_2 sqrt(sum_i ||W_i||_F^2 / ||W_i||_2^2) / (gamma sqrt m) (PAC-Bayes)."""
+    """B L sqrt(h) prod ||W_i||_2 sqrt(sum_i ||W_i||_F^2 / ||W_i||_2^2) / (gamma sqrt m) (PAC-Bayes).
+
+    L is the number of weight matrices (the paper's depth d). Nagarajan & Kolter's code multiplies
+    by its ``depth`` flag, the number of *hidden* layers (L - 1): a constant factor L / (L - 1)
+    that changes neither the slope against n nor the sign of a trend, so it has no second form."""
     return _neyshabur18(ctx, from_init=False)
 
 
@@ -105,6 +124,18 @@ def neyshabur19(ctx) -> dict:
          * (hidden0 + frobenius_norm(U - U0) * x_rms + 1) / g)
     N = (R + 3 * math.sqrt(5 * H + math.log(max(1.0, g * math.sqrt(m)) / ctx.delta))) ** 2
     return {"": math.sqrt(N / m), "numerator": N}
+
+
+@measure("neyshabur19_nk")
+def neyshabur19_nk(ctx) -> dict:
+    """Neyshabur et al. 2019 as Nagarajan & Kolter plot it for a two-layer net f = V[Ux]_+
+    (their code's ``unilayer_bound``, the sqrt(H) and constant terms dropped):
+    B ||V||_F (||U - U0||_F + ||U0||_2) / (gamma sqrt m)."""
+    pairs = layer_pairs(ctx)
+    if len(pairs) != 2:
+        raise ValueError(f"defined for two-layer networks only (this one has {len(pairs)} weight layers)")
+    (U, U0), (V, _) = pairs
+    return _bound(ctx, ctx.input_norm_max * frobenius_norm(V) * (frobenius_norm(U - U0) + spectral_norm(U0)))
 
 
 @measure("path_norm")

@@ -49,6 +49,22 @@ def bias_free_mlp(depth: str, width: str):
     return build
 
 
+@MODELS.register_pattern(r"mlp_([1-9]\d*)x([1-9]\d*)_xavier", "mlp_<depth>x<width>_xavier (depth, width >= 1)")
+def xavier_mlp(depth: str, width: str):
+    """``depth`` hidden ReLU layers of ``width`` with biases, Glorot (Xavier) uniform weights and
+    zero biases (TensorFlow's defaults, as in Nagarajan & Kolter's hypersphere network)."""
+
+    def build(input_shape, num_classes, dropout: float = 0.0):
+        net = relu_mlp(math.prod(input_shape), [int(width)] * int(depth), num_classes, dropout=dropout)
+        for layer in net:
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_uniform_(layer.weight)
+                nn.init.zeros_(layer.bias)
+        return net
+
+    return build
+
+
 @MODELS.register_pattern(r"mlp_([1-9]\d*)x([1-9]\d*)", "mlp_<depth>x<width> (depth, width >= 1)")
 def mlp_with_biases(depth: str, width: str):
     """``depth`` hidden ReLU layers of ``width`` with biases, PyTorch's default initialization.

@@ -129,8 +129,8 @@ def draw_figure(name: str, summary_path: str, history_path: str | None, png_path
 
 # --- bounds against n (Nagarajan & Kolter) ----------------------------------------------------
 
-BOUND_MEASURES = ["test_error", "vc", "frobenius_bound", "bartlett17", "neyshabur18", "neyshabur18_init",
-                  "neyshabur19", "path_norm_bound", "pacbayes_init", "pacbayes_mag_flatness"]
+BOUND_MEASURES = ["test_error", "vc", "frobenius_bound", "bartlett17", "bartlett17_nk", "neyshabur18",
+                  "neyshabur18_init", "neyshabur19", "neyshabur19_nk", "path_norm_bound", "pacbayes_init", "pacbayes_mag_flatness"]
 
 
 def _against_n(summary: pd.DataFrame, measures: list[str], ylabel: str, title: str):

@@ -50,7 +50,8 @@ def training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None = None) ->
                      f" while the error on S′ is {', '.join(_fmt(v) for v in sprime.groupby('n')['value'].mean())}")
     if slopes is not None:
         pooled = slopes[slopes["pooled"]].set_index("measure")
-        shown = [m for m in ("test_error", "dist_init", "dist_s2", "bartlett17", "neyshabur18_init") if m in pooled.index]
+        shown = [m for m in ("test_error", "dist_init", "dist_s2", "spectral_product", "bartlett17", "bartlett17_nk",
+                             "neyshabur18_init", "neyshabur19", "neyshabur19_nk") if m in pooled.index]
         parts.append("pooled log-log slopes against n: " + ", ".join(
             f"{m} {pooled.loc[m, 'slope']:+.2f} [{pooled.loc[m, 'ci_low']:+.2f}, {pooled.loc[m, 'ci_high']:+.2f}]"
             for m in shown))

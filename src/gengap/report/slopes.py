@@ -12,7 +12,8 @@ from scipy import stats
 
 from gengap.atomic import read_parquet, save_parquet
 
-GROUP = ["suite", "dataset", "model", "corruption", "measure"]
+# A fit never pools cells that differ in anything but n and seed (regularization settings too).
+GROUP = ["suite", "dataset", "model", "corruption", "reg", "measure"]
 
 
 def fit_slope(n, value, confidence: float = 0.95) -> dict:
@@ -33,11 +34,12 @@ def fit_slope(n, value, confidence: float = 0.95) -> dict:
 def slopes(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per (group, seed) and one pooled row per group (seed = NaN, 'pooled' = True)."""
     df = summary[summary["draw"] == 1] if "draw" in summary else summary
+    group = [c for c in GROUP if c in df]
     rows = []
-    for key, g in df.groupby(GROUP, sort=True):
+    for key, g in df.groupby(group, sort=True):
         for seed, gs in g.groupby("seed"):
-            rows.append({**dict(zip(GROUP, key)), "seed": seed, "pooled": False, **fit_slope(gs["n"], gs["value"])})
-        rows.append({**dict(zip(GROUP, key)), "seed": np.nan, "pooled": True, **fit_slope(g["n"], g["value"])})
+            rows.append({**dict(zip(group, key)), "seed": seed, "pooled": False, **fit_slope(gs["n"], gs["value"])})
+        rows.append({**dict(zip(group, key)), "seed": np.nan, "pooled": True, **fit_slope(g["n"], g["value"])})
     return pd.DataFrame(rows)
 
 

@@ -33,6 +33,8 @@ def _errors(summary: pd.DataFrame, corruption: str) -> pd.DataFrame:
 
 @TABLES.register("table1")
 def table1(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+    """Zhang et al.'s Table 1: train and test accuracy per dataset, model and regularization
+    setting, on true and on random labels (mean over seeds; ``diverged`` counts diverged cells)."""
     parts = []
     for corruption, label in (("true", "true labels"), ("random_labels", "random labels")):
         err = _errors(summary, corruption)
@@ -48,6 +50,9 @@ def table1(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
 
 @TABLES.register("rademacher")
 def rademacher(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+    """Empirical Rademacher complexity R = mean_k (1 - 2 train error on the k-th draw of +-1
+    labels) per model and n, and the classical bound train error + R + sqrt(ln(1/delta) / 2n)
+    beside the measured test error (``vacuous`` when the bound is at least 1)."""
     noise = summary[(summary["corruption"] == "rademacher") & (summary["measure"] == "train_error")]
     if noise.empty:
         raise ValueError("the rademacher table needs cells with corruption 'rademacher'")
@@ -64,8 +69,11 @@ def rademacher(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
     return out.reset_index()
 
 
-def write_table(name: str, summary_path: str, parquet_path: str, markdown_path: str, delta: float = 0.01) -> pd.DataFrame:
+def write_table(name: str, summary_path: str, parquet_path: str, markdown_path: str, delta: float = 0.01,
+                html_path: str | None = None) -> pd.DataFrame:
     table = TABLES[name](read_parquet(summary_path), delta)
     save_parquet(table, parquet_path)
     save_text(table.to_markdown(index=False, floatfmt=".4f") + "\n", markdown_path)
+    if html_path:  # for Snakemake's report
+        save_text(table.to_html(index=False, float_format="{:.4f}".format, border=0), html_path)
     return table

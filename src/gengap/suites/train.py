@@ -10,7 +10,7 @@ from gengap.suites.kinds import SuiteKind, register_kind
 def training_cells(suite: str, s: dict) -> dict[str, Cell]:
     """Every cell of a training suite's grid. ``draw`` 2 is a second, independent training sample
     of the same size, trained from the same initialization (Nagarajan & Kolter's S2)."""
-    cells = [Cell(suite, d, c, n, seed, draw, m, reg) for d in s["datasets"] for c in s["corruptions"]
+    cells = [Cell(suite, d, c, n, seed, draw, m, reg, s["sampling"]) for d in s["datasets"] for c in s["corruptions"]
              for n in s["n"] for seed in s["seeds"] for draw in range(1, s["draws"] + 1)
              for m in s["models"] for reg in s["regularization"]]
     return {c.path: c for c in cells}

@@ -13,13 +13,14 @@ resumes from it, giving the same result as an uninterrupted run (``gengap.train.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, ContextManager
 
 import torch
 from torch import nn
@@ -29,6 +30,7 @@ from gengap.joblog import deferred_termination, stop_after_sigterm, termination_
 from gengap.seeding import derive_seed
 from gengap.train.checkpoint import Checkpoint, TrainingState
 from gengap.train.losses import LOSSES
+from gengap.train.precision import training_precision
 from gengap.train.schedules import lr_at_step
 from gengap.train.stopping import should_stop
 
@@ -57,7 +59,8 @@ def settings_key(settings: dict, seed: int) -> str:
 
 def sgd_epoch(net: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
               perm: torch.Tensor, batch_size: int, loss_fn, lr_of_step: Callable[[int], float],
-              step: int, batch_inputs: BatchInputs | None, aug_gen: torch.Generator) -> tuple[torch.Tensor, int]:
+              step: int, batch_inputs: BatchInputs | None, aug_gen: torch.Generator,
+              autocast: Callable[[], ContextManager] = contextlib.nullcontext) -> tuple[torch.Tensor, int]:
     """One pass of minibatch SGD over ``perm``; returns the summed loss (on the device) and the step."""
     net.train()
     loss_sum = torch.zeros((), device=x.device)
@@ -66,7 +69,8 @@ def sgd_epoch(net: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: to
         for group in opt.param_groups:
             group["lr"] = lr_of_step(step)
         xb = batch_inputs(idx, aug_gen) if batch_inputs else x[idx]
-        loss = loss_fn(net(xb), y[idx])
+        with autocast():
+            loss = loss_fn(net(xb), y[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -96,7 +100,8 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     """Train ``net`` in place on device tensors ``x``, ``y`` with SGD until the stopping rule.
 
     ``settings`` keys: lr, momentum, weight_decay, batch_size, lr_decay, lr_decay_examples,
-    max_epochs, eval_every, loss (default cross_entropy), stop (a dict with ``criterion`` and its options).
+    max_epochs, eval_every, loss (default cross_entropy), precision (default float32; see
+    ``gengap.train.precision``), stop (a dict with ``criterion`` and its options).
     ``x`` is what evaluation sees; ``batch_inputs(idx, gen)``, when given, makes the training
     batches instead of ``x[idx]`` (random crops, drawn from a generator of their own).
     ``identity`` keys the checkpoint: one written under another identity is never resumed.
@@ -122,11 +127,12 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     progress = ProgressLog(log, progress_seconds)
     status, fit_at = "max_epochs", None
 
-    with deferred_termination():  # SIGTERM (scancel, time limit): checkpoint, then stop
+    # SIGTERM (scancel, time limit): checkpoint, then stop
+    with deferred_termination(), training_precision(settings.get("precision", "float32"), device) as autocast:
         while run.epoch < max_epochs:
             perm = torch.randperm(n, generator=batch_gen, device=device)
             loss_sum, run.step = sgd_epoch(net, opt, x, y, perm, bs, loss_fn, lr_of_step, run.step,
-                                           batch_inputs, aug_gen)
+                                           batch_inputs, aug_gen, autocast)
             run.epoch += 1
             train_loss = (loss_sum / n).item()  # the one host sync of the epoch
             row = {"epoch": run.epoch, "step": run.step, "train_loss": train_loss,

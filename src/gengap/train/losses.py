@@ -18,7 +18,9 @@ def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 @LOSSES.register("sigmoid_cross_entropy")
 def sigmoid_cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Per-logit sigmoid cross-entropy against one-hot targets, summed over classes and averaged
-    over the batch (the option in Nagarajan & Kolter's code)."""
+    """Per-logit sigmoid cross-entropy against one-hot targets, the mean over the batch *and* the
+    classes: Nagarajan & Kolter's ``reduce_mean(sigmoid_cross_entropy_with_logits(...))``, so a
+    learning rate means what it means in their code (a sum over the C classes would make every
+    step C times theirs)."""
     target = F.one_hot(y, logits.shape[1]).to(logits.dtype)
-    return F.binary_cross_entropy_with_logits(logits, target, reduction="sum") / len(y)
+    return F.binary_cross_entropy_with_logits(logits, target)

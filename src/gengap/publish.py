@@ -1,0 +1,108 @@
+"""Publish a finished run under ``docs/results/<run-name>/``: the small files a reader needs.
+
+    python -m gengap.publish results docs/results/mnist-full --command "snakemake --cores all ..." \\
+        --wall-time 3h12m --report report.html
+
+Copied: every suite summary and slopes table (Parquet), tables (Markdown and Parquet), figures
+(PNG), ``overview.md``, ``paper_vs_gengap.md`` and the report if given; the cell records are
+gathered into one ``records.jsonl`` (device, versions, wall times, status of every cell). Never
+weights, histories, training sets or per-cell folders. ``RUN.md`` states the command, the config
+(copied beside it), the devices and versions the records name, the git commit and the wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+MAX_BYTES = 5_000_000  # "small files only": a bigger one is refused by name
+PATTERNS = ["summary/*.parquet", "tables/*/*.md", "tables/*/*.parquet", "figures/*/*.png", "overview.md",
+            "paper_vs_gengap.md", "paper_vs_gengap.parquet"]
+
+
+def _copy(src: Path, dest: Path) -> None:
+    if src.stat().st_size > MAX_BYTES:
+        raise ValueError(f"{src}: {src.stat().st_size / 1e6:.1f} MB is too large to publish (limit {MAX_BYTES / 1e6:.0f} MB)")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dest)
+
+
+def gather_records(results: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((results / "cells").glob("**/record.json"))]
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
+                              check=True, cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _versions() -> dict:
+    import pandas
+    import snakemake
+    import torch
+    import torchvision
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
+            "snakemake": snakemake.__version__, "pandas": pandas.__version__}
+
+
+def run_description(records: list[dict], command: str, wall_time: str, config_name: str) -> str:
+    devices = Counter(str(r.get("device", "unknown")) for r in records)
+    status = Counter(str(r.get("status", "unknown")) for r in records)
+    train_s = sum(float(r.get("wall_time_s") or 0) for r in records)
+    code = Counter(str(r.get("code_version", "unknown")) for r in records) or Counter({_git_commit(): 0})
+    lines = ["# Run", "", "```", command, "```", "",
+             f"- wall time: {wall_time}",
+             f"- cells: {len(records)} ({', '.join(f'{k} {v}' for k, v in sorted(status.items()))})",
+             f"- training time summed over cells: {train_s / 3600:.2f} h",
+             f"- devices (cells): {', '.join(f'{k} ({v})' for k, v in sorted(devices.items())) or 'none recorded'}",
+             f"- code (the cells' records): {', '.join(sorted(code))}",
+             f"- config: [{config_name}]({config_name})",
+             "- versions: " + ", ".join(f"{k} {v}" for k, v in _versions().items()),
+             "", "Every cell's record (device, versions, wall time, status) is a line of `records.jsonl`."]
+    return "\n".join(lines) + "\n"
+
+
+def publish(results: Path, dest: Path, command: str, wall_time: str, config: Path,
+            report: Path | None = None) -> list[Path]:
+    if not (results / "summary").is_dir():
+        raise FileNotFoundError(f"{results}/summary: no summaries; is {results} a finished run's results folder?")
+    written = []
+    for pattern in PATTERNS:
+        for src in sorted(results.glob(pattern)):
+            _copy(src, dest / src.relative_to(results))
+            written.append(dest / src.relative_to(results))
+    for extra in (report, config):
+        if extra is not None:
+            _copy(extra, dest / extra.name)
+            written.append(dest / extra.name)
+    records = gather_records(results)
+    (dest / "records.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    (dest / "RUN.md").write_text(run_description(records, command, wall_time, config.name))
+    return written + [dest / "records.jsonl", dest / "RUN.md"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", type=Path, help="the run's results folder")
+    parser.add_argument("dest", type=Path, help="docs/results/<run-name>")
+    parser.add_argument("--command", required=True, help="the exact command that produced the run")
+    parser.add_argument("--wall-time", required=True, help="wall time of the whole run, as measured")
+    parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="the config file the run used")
+    parser.add_argument("--report", type=Path, help="the run's `snakemake --report` file")
+    args = parser.parse_args(argv)
+    files = publish(args.results, args.dest, args.command, args.wall_time, args.config, args.report)
+    total = sum(f.stat().st_size for f in files)
+    print(f"published {len(files)} files ({total / 1e6:.1f} MB) to {args.dest}")
+
+
+if __name__ == "__main__":
+    main()
