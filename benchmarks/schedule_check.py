@@ -9,7 +9,8 @@ training accuracy reached. Progress goes to stderr every minute.
         --n 50000 --corruption random_labels --max-epochs 300 --schedules paper constant
 
 Schedules: ``paper`` = x0.95 per 50,000 examples (Zhang et al.: per CIFAR-10 epoch); ``constant``
-= no decay (gengap's full-size schedule, see README "Schedules at full size").
+= no decay; ``after99`` / ``after999`` = constant until training accuracy reaches 99 % / 99.9 %,
+then the paper's decay (``lr_decay_after``; see README "Schedules at full size").
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from gengap.models import build_model
 from gengap.seeding import derive_seed
 from gengap.train.loop import fit
 
-SCHEDULES = {"paper": {"lr_decay": 0.95, "lr_decay_examples": 50_000}, "constant": {"lr_decay": 1.0}}
+SCHEDULES = {"paper": {"lr_decay": 0.95, "lr_decay_examples": 50_000}, "constant": {"lr_decay": 1.0},
+             "after99": {"lr_decay": 0.95, "lr_decay_examples": 50_000, "lr_decay_after": 0.99},
+             "after999": {"lr_decay": 0.95, "lr_decay_examples": 50_000, "lr_decay_after": 0.999}}
 
 
 def main(argv: list[str] | None = None) -> None:

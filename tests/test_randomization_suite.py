@@ -89,6 +89,20 @@ def test_table1_reports_accuracies_per_model_and_regularization():
     assert set(t["reg"]) == {"wd"}
 
 
+def test_table1_has_the_papers_columns():
+    rows = []
+    for reg, crop, wd in (("none", False, 0.0), ("crop_wd", True, 0.0005)):
+        for r in summary_rows("m", "true", 0, 0.0, 0.2, reg=reg) + summary_rows("m", "random_labels", 0, 0.0, 0.9, reg=reg):
+            rows.append(dict(r, random_crop=crop, weight_decay=wd, dropout=0.0))
+        rows.append(dict(suite="s", dataset="d", model="m", corruption="true", seed=0, draw=1, n=1000, reg=reg,
+                         measure="params", value=1209866.0, random_crop=crop, weight_decay=wd, dropout=0.0))
+    t = table1(pd.DataFrame(rows))
+    assert list(t.columns[:8]) == ["dataset", "model", "reg", "n", "params", "random_crop", "weight_decay", "dropout"]
+    row = t[(t["reg"] == "crop_wd") & (t["labels"] == "true labels")].iloc[0]
+    assert (row["params"], row["random_crop"], row["weight_decay"], row["dropout"]) == (1209866, "yes", "yes", "no")
+    assert set(t.loc[t["reg"] == "none", "random_crop"]) == {"no"}
+
+
 def test_regularization_settings_are_crossed_into_the_grid():
     from test_config import load, with_suite
 

@@ -6,7 +6,7 @@ import torch
 from gengap.evaluation import margins_of
 from gengap.train.loop import fit
 from gengap.train.losses import LOSSES
-from gengap.train.schedules import lr_at_step
+from gengap.train.schedules import decay_start, lr_at_step
 from gengap.train.stopping import EvalStats, should_stop
 from gengap.models import build_model
 
@@ -27,6 +27,23 @@ def test_lr_decays_per_examples_seen_not_per_epoch():
     assert lr_at_step(500, lr=0.1, batch_size=100, decay=0.95) == pytest.approx(0.1 * 0.95)
     # small n: after 300 epochs of 4,096 points the rate is still 0.95^24.6 = 28 % of its start
     assert lr_at_step(300 * 32, lr=1.0, batch_size=128, decay=0.95) == pytest.approx(0.95 ** (300 * 4096 / 50_000))
+
+
+def test_decay_after_an_accuracy_holds_the_rate_until_then():
+    history = [{"step": 10, "train_accuracy": 0.5}, {"step": 20, "train_accuracy": 0.99}, {"step": 30, "train_accuracy": 1.0}]
+    assert decay_start(history, None) == 0 and decay_start(history, 0.99) == 20
+    assert decay_start(history[:1], 0.99) == math.inf
+    assert lr_at_step(500, lr=0.1, batch_size=100, decay=0.95, start=math.inf) == 0.1
+    assert lr_at_step(500, lr=0.1, batch_size=100, decay=0.95, start=250) == pytest.approx(0.1 * 0.95 ** 0.5)
+    x, y = toy_problem()
+    out = fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y,
+              dict(SETTINGS, lr_decay=0.5, lr_decay_examples=128, lr_decay_after=0.5), seed=0, log=lambda m: None)
+    first = next(h for h in out.history if h["train_accuracy"] >= 0.5)
+    assert first["epoch"] > 1  # the rate was held for a while
+    assert all(h["lr"] == 0.05 for h in out.history if h["epoch"] <= first["epoch"])
+    after = [h for h in out.history if h["epoch"] > first["epoch"]]
+    assert after and all(h["lr"] == pytest.approx(0.05 * 0.5 ** ((h["step"] - 1 - first["step"]) * 32 / 128))
+                         for h in after)
 
 
 def test_sigmoid_cross_entropy_is_the_mean_over_batch_and_classes():

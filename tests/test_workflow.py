@@ -1,6 +1,7 @@
 """The workflow end to end on a tiny config: outputs, and which jobs each kind of edit reruns."""
 
 import copy
+import json
 import shutil
 from pathlib import Path
 
@@ -114,7 +115,7 @@ THEORY_AND_BOUNDS = {
     "suites": {
         "bounds": {
             "datasets": ["mnist"], "models": ["mlp_1x32_nobias"], "corruptions": ["true"],
-            "n": [64, 128, 256], "seeds": [0], "draws": 2, "slopes": True,
+            "n": [64, 128, 256], "seeds": [0], "draws": 2, "slopes": True, "sampling": "replacement",
             "measures": ["test_error", "margins", "dist_init", "dist_s2", "bartlett17", "neyshabur19",
                          "pacbayes_mag_flatness"],
             "figures": ["bounds_vs_n", "distances_vs_n"],
@@ -142,6 +143,9 @@ def test_bounds_hypersphere_and_theory_suites_run_end_to_end(tmp_path):
     res = workdir / "results"
     bounds = pd.read_parquet(res / "summary/bounds.parquet")
     assert set(bounds["draw"]) == {1, 2} and bounds["error"].isna().all()
+    assert set(bounds["sampling"]) == {"replacement"}  # part of every cell's key and record
+    record = json.loads(next((res / "cells/bounds").glob("**/record.json")).read_text())
+    assert record["cell"]["sampling"] == "replacement" and "/replacement/" in str(next((res / "training_sets").glob("**/*.pt")))
     assert (bounds.loc[bounds["measure"] == "dist_s2", "value"] > 0).all()
     assert {"bartlett17", "bartlett17_numerator", "margins_gamma", "pacbayes_mag_flatness_sigma"} <= set(bounds["measure"])
     slopes = pd.read_parquet(res / "summary/bounds_slopes.parquet")

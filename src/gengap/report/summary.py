@@ -14,6 +14,8 @@ from gengap.data.corruptions import label_corruption_level
 # Fields of a cell's record that every summary row carries.
 RECORD_FIELDS = ("status", "epochs", "steps", "steps_to_fit", "time_to_fit_s", "wall_time_s",
                  "device", "code_version")
+# Training settings every summary row carries (Table 1's switches, and what a row was trained with).
+SETTING_FIELDS = ("lr", "batch_size", "weight_decay", "random_crop", "dropout", "precision")
 CELL_KEYS = Cell.names()
 
 
@@ -22,6 +24,8 @@ def _record_row(path: str | os.PathLike) -> dict:
     row = dict(record["cell"])
     row.update({f: record.get(f) for f in RECORD_FIELDS})
     row["final_train_accuracy"] = (record.get("final") or {}).get("train_accuracy")
+    settings = record.get("settings") or {}
+    row.update({f: settings.get(f) for f in SETTING_FIELDS})
     return row
 
 

@@ -31,10 +31,24 @@ def _errors(summary: pd.DataFrame, corruption: str) -> pd.DataFrame:
     return out
 
 
+def _table1_columns(summary: pd.DataFrame) -> pd.DataFrame:
+    """The paper's columns besides the accuracies: # params, random crop, weight decay (and
+    dropout, which Table 1 does not vary), per row key."""
+    cols = {}
+    params = summary[summary["measure"] == "params"]
+    if not params.empty:
+        cols["params"] = params.groupby(KEYS)["value"].first().astype(int)
+    for f in ("random_crop", "weight_decay", "dropout"):
+        if f in summary:
+            cols[f] = summary.groupby(KEYS)[f].first().map(lambda v: "yes" if v else "no")
+    return pd.DataFrame(cols)
+
+
 @TABLES.register("table1")
 def table1(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
     """Zhang et al.'s Table 1: train and test accuracy per dataset, model and regularization
-    setting, on true and on random labels (mean over seeds; ``diverged`` counts diverged cells)."""
+    setting, on true and on random labels, with the paper's columns (# params, random crop,
+    weight decay; mean over seeds; ``diverged`` counts diverged cells)."""
     parts = []
     for corruption, label in (("true", "true labels"), ("random_labels", "random labels")):
         err = _errors(summary, corruption)
@@ -45,7 +59,12 @@ def table1(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
                                    "diverged": err["diverged"] if "diverged" in err else 0}))
     if not parts:
         raise ValueError("table1 needs cells with corruption 'true' or 'random_labels'")
-    return pd.concat(parts).reset_index().sort_values(["dataset", "model", "reg", "n", "labels"])
+    table, extra = pd.concat(parts), _table1_columns(summary)
+    if not extra.empty:
+        table = table.join(extra, how="left")
+    front = [c for c in ("params", "random_crop", "weight_decay", "dropout") if c in table]
+    table = table[front + [c for c in table if c not in front]]
+    return table.reset_index().sort_values(["dataset", "model", "reg", "n", "labels"])
 
 
 @TABLES.register("rademacher")

@@ -31,7 +31,7 @@ from gengap.seeding import derive_seed
 from gengap.train.checkpoint import Checkpoint, TrainingState
 from gengap.train.losses import LOSSES
 from gengap.train.precision import training_precision
-from gengap.train.schedules import lr_at_step
+from gengap.train.schedules import decay_start, lr_at_step
 from gengap.train.stopping import should_stop
 
 Log = Callable[[str], None]
@@ -100,7 +100,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     """Train ``net`` in place on device tensors ``x``, ``y`` with SGD until the stopping rule.
 
     ``settings`` keys: lr, momentum, weight_decay, batch_size, lr_decay, lr_decay_examples,
-    max_epochs, eval_every, loss (default cross_entropy), precision (default float32; see
+    lr_decay_after (optional, see ``gengap.train.schedules``), max_epochs, eval_every, loss (default cross_entropy), precision (default float32; see
     ``gengap.train.precision``), stop (a dict with ``criterion`` and its options).
     ``x`` is what evaluation sees; ``batch_inputs(idx, gen)``, when given, makes the training
     batches instead of ``x[idx]`` (random crops, drawn from a generator of their own).
@@ -117,12 +117,15 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     aug_gen = torch.Generator(device=device)
     aug_gen.manual_seed(derive_seed(seed, "augment"))
 
-    def lr_of_step(step: int) -> float:
-        return lr_at_step(step, lr=settings["lr"], batch_size=bs, decay=settings["lr_decay"],
-                          decay_examples=settings["lr_decay_examples"])
-
     saver = Checkpoint(checkpoint, identity or settings_key(settings, seed), checkpoint_seconds, log)
     run = saver.restore(net, opt, batch_gen, aug_gen) or TrainingState()
+    decay_after = settings.get("lr_decay_after")
+    schedule = {"start": decay_start(run.history, decay_after)}
+
+    def lr_of_step(step: int) -> float:
+        return lr_at_step(step, lr=settings["lr"], batch_size=bs, decay=settings["lr_decay"],
+                          decay_examples=settings["lr_decay_examples"], start=schedule["start"])
+
     start = time.perf_counter() - run.elapsed
     progress = ProgressLog(log, progress_seconds)
     status, fit_at = "max_epochs", None
@@ -147,6 +150,8 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
                 run.final = {"train_eval_loss": stats.loss, "train_accuracy": stats.accuracy,
                              "margin_median": stats.margins.median().item()}
                 row.update(run.final)
+                if math.isinf(schedule["start"]):
+                    schedule["start"] = decay_start(run.history, decay_after)
                 done = should_stop(stats, settings["stop"])
                 progress.epoch(row, force=done)
                 if not math.isfinite(stats.loss):
