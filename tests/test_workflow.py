@@ -145,7 +145,7 @@ def test_bounds_hypersphere_and_theory_suites_run_end_to_end(tmp_path):
     assert set(bounds["draw"]) == {1, 2} and bounds["error"].isna().all()
     assert set(bounds["sampling"]) == {"replacement"}  # part of every cell's key and record
     record = json.loads(next((res / "cells/bounds").glob("**/record.json")).read_text())
-    assert record["cell"]["sampling"] == "replacement" and "/replacement/" in str(next((res / "training_sets").glob("**/*.pt")))
+    assert record["cell"]["sampling"] == "replacement" and "/replacement/" in str(next((res / "training_sets/mnist").glob("**/*.pt")))
     assert (bounds.loc[bounds["measure"] == "dist_s2", "value"] > 0).all()
     assert {"bartlett17", "bartlett17_numerator", "margins_gamma", "pacbayes_mag_flatness_sigma"} <= set(bounds["measure"])
     slopes = pd.read_parquet(res / "summary/bounds_slopes.parquet")

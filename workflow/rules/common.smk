@@ -29,7 +29,9 @@ def attempt_minutes(minutes):
     return lambda wildcards, attempt: minutes * attempt
 
 
-PAPER_VALUES = f"{workflow.basedir}/workflow/report/paper_values.csv"
+# relative to the working directory like every input: an absolute path would change with the
+# checkout's location and make a copied run rerun this table
+PAPER_VALUES = "workflow/report/paper_values.csv"
 CELL_DIR = f"{R}/cells/{Cell.PATH}"
 TRAINING_SET = f"{R}/training_sets/{Cell.TRAINING_SET}.pt"
 
