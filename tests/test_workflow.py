@@ -68,13 +68,12 @@ def test_report_and_published_run_hold_every_figure_and_no_weights(finished, tmp
     publish(finished / "results", dest, command="snakemake --cores 2", wall_time="1 min",
             config=finished / "config.yaml", report=report)
     published = {str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()}
-    assert {"RUN.md", "records.jsonl", "config.yaml", "report.html", "overview.md", "paper_vs_gengap.md",
+    assert {"RUN.md", "config.yaml", "report.html", "overview.md", "paper_vs_gengap.md",
             "summary/randomization.parquet", "figures/randomization/label_noise.png"} <= published
-    assert not any(p.endswith((".pt", ".sha256")) or p.startswith("cells/") for p in published)
-    records = (dest / "records.jsonl").read_text().splitlines()
-    assert len(records) == CELLS and all('"device": "cpu"' in r for r in records)
+    assert not any(p.endswith((".pt", ".sha256", ".jsonl", "record.json")) or p.startswith("cells/") for p in published)
     run = (dest / "RUN.md").read_text()
     assert "snakemake --cores 2" in run and "wall time: 1 min" in run and "cpu (4)" in run
+    assert f"cells: {CELLS}; status: " in run and "torch 2." in run  # read from the cells' records
 
 
 def test_after_a_complete_run_a_dry_run_schedules_nothing(workdir):

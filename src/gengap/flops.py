@@ -18,14 +18,11 @@ from gengap.train.losses import LOSSES
 
 
 def network_input_shape(dataset: str, settings: dict) -> tuple[int, int, int]:
-    """(C, H, W) a cell's network sees: images larger than ``crop_size`` are cropped to it."""
+    """(C, H, W) a cell's network sees: the stored shape through the cell's own preprocessing."""
+    from gengap.data.preprocess import network_inputs
     from gengap.data.sources import DATASETS
 
-    c, h, w = DATASETS[dataset].shape
-    size = settings.get("crop_size", 28)
-    if h > 1 and settings.get("preprocess") != "none":
-        h, w = min(h, size), min(w, size)
-    return c, h, w
+    return tuple(network_inputs(torch.zeros(1, *DATASETS[dataset].shape), settings).shape[1:])
 
 
 def flops_per_example(model: str, input_shape, num_classes: int = 10, loss: str = "cross_entropy",

@@ -37,12 +37,13 @@ def visible_gpus(env: dict | None = None) -> list[str]:
 
 
 def _try_lock(path: Path):
-    handle = open(path, "w")
+    handle = open(path, "a")  # not "w": a held slot's file keeps its holder's pid
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
         return None
+    handle.truncate(0)
     handle.write(f"{os.getpid()}\n")
     handle.flush()
     return handle

@@ -44,7 +44,8 @@ def project(config: dict, rate_flops: float, efficiency: float = 1.0, epochs: in
             measured: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (training suite, model): cells, epochs assumed and where from, FLOPs, hours."""
     measured = measured if measured is not None else measured_cells(None)
-    per_model: dict = defaultdict(lambda: {"cells": 0, "flops": 0.0, "examples": 0.0})
+    done = measured.groupby(["suite", "model"]).agg(epochs=("epochs", "mean"), wall_time_s=("wall_time_s", "sum"))
+    per_model: dict = defaultdict(lambda: {"cells": 0, "flops": 0.0, "examples": 0.0, "measured_s": float("nan")})
     cost_cache: dict = {}
     for suite, cfg in config["suites"].items():
         if not kind_of(cfg).trains:
@@ -56,19 +57,17 @@ def project(config: dict, rate_flops: float, efficiency: float = 1.0, epochs: in
             if key not in cost_cache:
                 cost_cache[key] = flops_per_example(cell.model, shape, loss=key[2])
             cost = cost_cache[key]
-            done = measured[(measured["suite"] == suite) & (measured["model"] == cell.model)]
-            if len(done):
-                e, source = done["epochs"].mean(), "measured"
-            elif epochs:
-                e, source = min(epochs, settings["max_epochs"]), "--epochs"
-            else:
-                e, source = settings["max_epochs"], "epoch cap"
             row = per_model[(suite, cell.model)]
+            if (suite, cell.model) in done.index:
+                row["epochs"], row["source"] = done.loc[(suite, cell.model), "epochs"], "measured"
+                row["measured_s"] = done.loc[(suite, cell.model), "wall_time_s"]
+            elif epochs:
+                row["epochs"], row["source"] = min(epochs, settings["max_epochs"]), "--epochs"
+            else:
+                row["epochs"], row["source"] = settings["max_epochs"], "epoch cap"
             row["cells"] += 1
-            row["epochs"], row["source"] = e, source
-            row["examples"] += e * cell.n
-            row["flops"] += e * cell.n * (cost["train"] + cost["eval"] / int(settings.get("eval_every", 1)))
-            row["measured_s"] = done["wall_time_s"].sum() if len(done) else float("nan")
+            row["examples"] += row["epochs"] * cell.n
+            row["flops"] += row["epochs"] * cell.n * (cost["train"] + cost["eval"] / int(settings.get("eval_every", 1)))
     rows = [{"suite": s, "model": m, **v} for (s, m), v in per_model.items()]
     out = pd.DataFrame(rows, columns=["suite", "model", "cells", "epochs", "source", "examples", "flops", "measured_s"])
     out["projected_s"] = out["flops"] / (rate_flops * efficiency)

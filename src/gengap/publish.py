@@ -4,19 +4,17 @@
         --wall-time 3h12m --report report.html
 
 Copied: every suite summary and slopes table (Parquet), tables (Markdown and Parquet), figures
-(PNG), ``overview.md``, ``paper_vs_gengap.md`` and the report if given; the cell records are
-gathered into one ``records.jsonl`` (device, versions, wall times, status of every cell). Never
-weights, histories, training sets or per-cell folders. ``RUN.md`` states the command, the config
-(copied beside it), the devices and versions the records name, the git commit and the wall time.
+(PNG), ``overview.md``, ``paper_vs_gengap.md`` and the report if given. Never weights, histories,
+training sets, per-cell folders or records: every summary row already carries its cell's status,
+device, wall time and code version. ``RUN.md`` states the command, the config (copied beside it),
+the wall time, and what the cells' records say: statuses, devices, code and package versions.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
 import shutil
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -36,38 +34,23 @@ def gather_records(results: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted((results / "cells").glob("**/record.json"))]
 
 
-def _git_commit() -> str:
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
-                              check=True, cwd=Path(__file__).parent).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def _versions() -> dict:
-    import pandas
-    import snakemake
-    import torch
-    import torchvision
-
-    return {"python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
-            "snakemake": snakemake.__version__, "pandas": pandas.__version__}
+def _counts(values) -> str:
+    return ", ".join(f"{k} ({v})" for k, v in sorted(Counter(map(str, values)).items())) or "none recorded"
 
 
 def run_description(records: list[dict], command: str, wall_time: str, config_name: str) -> str:
-    devices = Counter(str(r.get("device", "unknown")) for r in records)
-    status = Counter(str(r.get("status", "unknown")) for r in records)
+    """RUN.md: the command and wall time as given, the rest as the cells' records state it."""
     train_s = sum(float(r.get("wall_time_s") or 0) for r in records)
-    code = Counter(str(r.get("code_version", "unknown")) for r in records) or Counter({_git_commit(): 0})
+    versions = [", ".join(f"{k} {v}" for k, v in sorted((r.get("versions") or {}).items())) for r in records]
     lines = ["# Run", "", "```", command, "```", "",
              f"- wall time: {wall_time}",
-             f"- cells: {len(records)} ({', '.join(f'{k} {v}' for k, v in sorted(status.items()))})",
+             f"- cells: {len(records)}; status: {_counts(r.get('status') for r in records)}",
              f"- training time summed over cells: {train_s / 3600:.2f} h",
-             f"- devices (cells): {', '.join(f'{k} ({v})' for k, v in sorted(devices.items())) or 'none recorded'}",
-             f"- code (the cells' records): {', '.join(sorted(code))}",
+             f"- devices (cells): {_counts(r.get('device') for r in records)}",
+             f"- code (cells): {_counts(r.get('code_version') for r in records)}",
+             f"- versions (cells): {_counts(versions)}",
              f"- config: [{config_name}]({config_name})",
-             "- versions: " + ", ".join(f"{k} {v}" for k, v in _versions().items()),
-             "", "Every cell's record (device, versions, wall time, status) is a line of `records.jsonl`."]
+             "", "Per cell (status, device, wall time, code version): the rows of `summary/<suite>.parquet`."]
     return "\n".join(lines) + "\n"
 
 
@@ -84,10 +67,8 @@ def publish(results: Path, dest: Path, command: str, wall_time: str, config: Pat
         if extra is not None:
             _copy(extra, dest / extra.name)
             written.append(dest / extra.name)
-    records = gather_records(results)
-    (dest / "records.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
-    (dest / "RUN.md").write_text(run_description(records, command, wall_time, config.name))
-    return written + [dest / "records.jsonl", dest / "RUN.md"]
+    (dest / "RUN.md").write_text(run_description(gather_records(results), command, wall_time, config.name))
+    return written + [dest / "RUN.md"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -129,9 +129,10 @@ def write_paper_table(paper_values_path: str, summary_paths: dict[str, str], slo
                     {s: read_parquet(p) for s, p in summary_paths.items()},
                     {s: read_parquet(p) for s, p in slope_paths.items()})
     save_parquet(table, parquet_path)
-    shown = table.fillna("").astype(str).replace({"nan": ""})
+    shown = table.astype(object)
     for col in ("paper_value", "gengap_value"):
-        shown[col] = [f"{float(v):.4g}" if v not in ("", "nan") else "" for v in table[col].astype(str)]
+        shown[col] = table[col].map(lambda v: f"{v:.4g}")
+    shown = shown.where(table.notna(), "")
     save_text(shown.to_markdown(index=False) + "\n", markdown_path)
     if html_path:
         save_text(shown.to_html(index=False, border=0), html_path)
