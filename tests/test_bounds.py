@@ -159,11 +159,13 @@ def test_flatness_search_finds_the_largest_sigma_within_tolerance(monkeypatch):
         return sigma / 5
 
     monkeypatch.setattr(pacbayes, "perturbed_error", fake_error)
-    sigma = pacbayes.flatness_sigma(ctx, magnitude=True)
+    sigma, points = pacbayes.flatness_sigma(ctx, magnitude=True)
     assert sigma == pytest.approx(0.5, rel=1e-3) and sigma <= 0.5  # 0.5 / 5 = 0 + 0.1
-    assert len(calls) == 1 + pacbayes.STEPS
+    assert len(calls) == 1 + pacbayes.STEPS and points == len(ctx.train_y)
     monkeypatch.setattr(pacbayes, "perturbed_error", lambda *a: 0.0)  # perfectly flat
-    assert pacbayes.flatness_sigma(ctx, magnitude=False) == pytest.approx(pacbayes.SIGMA_RANGE[1])
+    assert pacbayes.flatness_sigma(ctx, magnitude=False)[0] == pytest.approx(pacbayes.SIGMA_RANGE[1])
+    ctx.options["flatness_points"] = 2  # a sample: the first 2 points, and the record says so
+    assert pacbayes.flatness_sigma(ctx, magnitude=False)[1] == 2
 
 
 def test_flatness_search_on_a_real_network_respects_the_tolerance():
@@ -174,18 +176,18 @@ def test_flatness_search_on_a_real_network_respects_the_tolerance():
     y = net(x).argmax(1)  # the network is exact on its own labels: training error 0
     ctx = MeasureContext(net=net, init=net, train_x=x, train_y=y, test_x=x, test_y=y)
     for magnitude in (True, False):
-        sigma = pacbayes.flatness_sigma(ctx, magnitude=magnitude)
+        sigma, _ = pacbayes.flatness_sigma(ctx, magnitude=magnitude)
         assert pacbayes.SIGMA_RANGE[0] < sigma < pacbayes.SIGMA_RANGE[1]
         err = lambda s: pacbayes.perturbed_error(net, x, y, s, magnitude, torch.Generator().manual_seed(9))
         assert err(sigma / 3) < 0.1 < err(sigma * 3)
 
 
 def test_pacbayes_values_follow_their_formulas(monkeypatch):
-    monkeypatch.setattr(pacbayes, "flatness_sigma", lambda ctx, magnitude: 0.25 if magnitude else 0.5)
+    monkeypatch.setattr(pacbayes, "flatness_sigma", lambda ctx, magnitude: (0.25 if magnitude else 0.5, 4))
     r = rows(context(), "pacbayes_mag_flatness", "pacbayes_init")
     assert r["pacbayes_mag_flatness"] == pytest.approx(1 / 0.25**2)
     assert r["pacbayes_init"] == pytest.approx(math.sqrt((13 / (4 * 0.25) + math.log(4 / 0.5) + 10) / 4))
-    assert r["pacbayes_init_sigma"] == 0.5
+    assert r["pacbayes_init_sigma"] == 0.5 and r["pacbayes_init_points"] == 4
 
 
 def test_batchnorm_is_folded_into_the_preceding_layer():

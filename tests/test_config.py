@@ -39,7 +39,7 @@ BAD = {
     "epoch cap in a model override": (dict(TINY_CONFIG, models={"mlp_1x512": {"max_epochs": 0}}),
                                       ["models.mlp_1x512.max_epochs", "0", "minimum of 1"]),
     "unknown training key": (dict(TINY_CONFIG, models={"mlp_1x512": {"learning_rate": 0.1}}),
-                             ["models.mlp_1x512", "learning_rate", "training keys: batch_size"]),
+                             ["models.mlp_1x512", "learning_rate", "training keys: batch_order, batch_size"]),
     "unknown stopping rule": (dict(TINY_CONFIG, training={"stop": {"criterion": "loss"}}),
                               ["training.stop.criterion", "'loss'", "epochs, margin, train_accuracy"]),
 }
@@ -97,6 +97,16 @@ def test_preset_merges_and_overrides_per_model_and_suite_layers():
     assert len(plan.cells(config, "randomization")) == 2 * 2
 
 
+def test_a_null_in_a_preset_removes_the_key():
+    # JSON Merge Patch (RFC 7386): how a CPU preset leaves out suites and regularization settings
+    config = copy.deepcopy(TINY_CONFIG)
+    config["suites"]["other"] = dict(config["suites"]["randomization"], regularization={"none": {}, "wd": {"weight_decay": 0.1}})
+    config["presets"] = {"small": {"suites": {"randomization": None, "other": {"regularization": {"wd": None}}}}}
+    merged = plan.apply_preset(dict(config, preset="small"))
+    assert set(merged["suites"]) == {"other"} and merged["suites"]["other"]["regularization"] == {"none": {}}
+    assert set(plan.deep_merge(config, {"suites": {"other": None}})["suites"]) == {"randomization", "other"}  # None is a value elsewhere
+
+
 def test_repository_config_and_quick_preset_are_valid():
     full = plan.load(REPO / "config.yaml")
     quick = plan.load(REPO / "config.yaml", preset="quick")
@@ -128,6 +138,31 @@ def test_repository_config_and_quick_preset_are_valid():
     has_conv = {m: any(isinstance(layer, torch.nn.Conv2d) for layer in build_model(m, (1, 28, 28)).modules())
                 for m in quick["suites"]["randomization"]["models"]}
     assert sorted(has_conv.values()) == [False, True]
+
+
+def test_cpu_presets_hold_the_full_size_grids():
+    # Nagarajan & Kolter on a CPU: their network and settings, >= 6 n up to 32,768, 3 seeds x S1/S2,
+    # fixed minibatch order; batch 1 up to n = 2,048; the 99.9 % rule on a subset of n
+    nk = plan.load(REPO / "config.yaml", preset="nk_cpu")
+    assert set(nk["suites"]) == {"bounds_vs_n", "bounds_vs_n_batch1", "bounds_vs_n_strict"}
+    full = plan.load(REPO / "config.yaml")
+    for suite in nk["suites"]:
+        cells = plan.cells(nk, suite)
+        assert {c.model for c in cells} == {"mlp_5x1024_nobias"} and {c.seed for c in cells} == {0, 1, 2}
+        assert {c.draw for c in cells} == {1, 2} and {c.sampling for c in cells} == {"replacement"}
+        settings = plan.training_settings(nk, suite, "mlp_5x1024_nobias")
+        assert settings == dict(plan.training_settings(full, suite, "mlp_5x1024_nobias"), batch_order="fixed")
+    n = nk["suites"]["bounds_vs_n"]["n"]
+    assert len(n) >= 6 and max(n) >= 32_768 and max(nk["suites"]["bounds_vs_n_batch1"]["n"]) <= 2048
+    # Zhang et al.'s MLPs at n = 50,000: 9 corruptions x (mlp_1x512 on two datasets, mlp_3x512 on MNIST);
+    # Table 1's MLP rows
+    zhang = plan.load(REPO / "config.yaml", preset="zhang_cpu")
+    grid = {(c.dataset, c.model) for s in ("randomization", "randomization_3x512") for c in plan.cells(zhang, s)}
+    assert grid == {("mnist", "mlp_1x512"), ("fashion_mnist", "mlp_1x512"), ("mnist", "mlp_3x512")}
+    assert all(c.n == 50_000 and c.seed == 0 for s in zhang["suites"] for c in plan.cells(zhang, s))
+    assert len(plan.cells(zhang, "randomization")) + len(plan.cells(zhang, "randomization_3x512")) == 27
+    table1 = plan.cells(zhang, "regularization")
+    assert sorted({c.reg for c in table1}) == ["dropout", "none", "wd"] and len(table1) == 6
 
 
 SNAKEMAKE_CASES = ["unknown dataset", "unknown model", "unknown corruption", "p above 1", "n too large"]

@@ -11,6 +11,7 @@ from gengap.data.training_set import SAMPLINGS
 from gengap.suites import KINDS
 from gengap.suites.kernel import KERNELS
 from gengap.train.losses import LOSSES
+from gengap.train.loop import BATCH_ORDERS
 from gengap.train.precision import PRECISIONS
 from workflow_helpers import TINY_CONFIG
 
@@ -36,6 +37,7 @@ def test_schema_enums_equal_the_registries():
     assert sorted(defs["training"]["properties"]["loss"]["enum"]) == sorted(LOSSES)
     assert defs["training"]["properties"]["preprocess"]["enum"] == list(PREPROCESSING)
     assert defs["training"]["properties"]["precision"]["enum"] == list(PRECISIONS)
+    assert defs["training"]["properties"]["batch_order"]["enum"] == list(BATCH_ORDERS)
     assert defs["kernel_suite"]["properties"]["kernels"]["items"]["enum"] == list(KERNELS)
     # every kind other than train has its own keys under `if: kind`
     branches = {b["if"]["properties"]["kind"]["const"] for b in defs["suite"]["allOf"]}

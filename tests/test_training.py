@@ -80,6 +80,33 @@ def test_fits_random_labels_to_100_percent_and_records_steps_to_fit():
     assert [h["epoch"] for h in out.history] == list(range(1, out.epochs + 1))
 
 
+def test_fixed_batch_order_takes_the_same_batches_every_epoch():
+    # Nagarajan & Kolter's experiments.py: batch i is points [64 i, 64 (i + 1)) of the drawn set,
+    # every epoch; gengap's default reshuffles every epoch
+    x, y = toy_problem(n=96)
+    settings = dict(SETTINGS, max_epochs=3, stop={"criterion": "epochs"})
+
+    def batches(order):
+        seen = []
+
+        def record(idx, gen):
+            seen.append(idx.tolist())
+            return x[idx]
+
+        torch.manual_seed(0)
+        fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, dict(settings, batch_order=order), seed=0,
+            log=lambda m: None, batch_inputs=record)
+        return [seen[i : i + 3] for i in range(0, len(seen), 3)]  # 3 batches of 32 per epoch
+
+    fixed = batches("fixed")
+    assert fixed == [[list(range(0, 32)), list(range(32, 64)), list(range(64, 96))]] * 3
+    shuffled = batches("reshuffle")
+    assert shuffled[0] != shuffled[1] and sorted(sum(shuffled[0], [])) == list(range(96))
+    assert batches("reshuffle") == shuffled  # the order comes from the seed
+    with pytest.raises(ValueError, match="batch_order = 'sorted'"):
+        batches("sorted")
+
+
 def test_epoch_cap_is_reported_when_the_rule_is_not_met():
     x, y = toy_problem()
     out = fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, dict(SETTINGS, max_epochs=2),

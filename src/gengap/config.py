@@ -34,12 +34,17 @@ class ConfigError(ValueError):
     """A bad config value; the message names the key, the value and what is allowed."""
 
 
-def deep_merge(base: dict, override: dict) -> dict:
-    """``base`` updated by ``override``, recursing into dicts (lists and scalars replace)."""
+def deep_merge(base: dict, override: dict, null_removes: bool = False) -> dict:
+    """``base`` updated by ``override``, recursing into dicts (lists and scalars replace).
+
+    With ``null_removes`` a ``null`` in ``override`` removes the key (JSON Merge Patch, RFC 7386):
+    how a preset leaves out a suite of the full config (``suites: {kernel: null}``)."""
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
+        if value is None and null_removes:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value, null_removes)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -54,14 +59,15 @@ def normalize(config: dict) -> dict:
 
 
 def apply_preset(config: dict) -> dict:
-    """Merge ``presets[<preset>]`` over the config when ``preset`` is set (``--config preset=quick``)."""
+    """Merge ``presets[<preset>]`` over the config when ``preset`` is set (``--config preset=quick``);
+    a ``null`` in the preset removes that key (e.g. a suite the preset does not run)."""
     name = config.get("preset")
     if not name:
         return normalize(config)
     presets = config.get("presets") or {}
     if name not in presets:
         raise ConfigError(f"preset: unknown preset {name!r}; allowed: {', '.join(sorted(presets)) or '(none defined)'}")
-    merged = deep_merge(config, presets[name])
+    merged = deep_merge(config, presets[name], null_removes=True)
     merged["preset"] = name
     return normalize(merged)
 

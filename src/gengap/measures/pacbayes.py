@@ -5,7 +5,8 @@ within 0.1 of the unperturbed one: a geometric bisection (15 steps) of sigma bet
 each step averaging 10 Monte-Carlo draws of the noise. sigma is a *standard deviation* scale:
 u_i ~ N(0, sigma^2 w_i^2 + eps^2) means u_i = sqrt(sigma^2 w_i^2 + eps^2) * N(0, 1), never
 sigma^2 passed as a std. Noise comes from a fixed seed, so the measure is deterministic.
-``flatness_points`` (measure option) caps how many training points each error is estimated on.
+``flatness_points`` (measure option) caps how many training points each error is estimated on;
+the number used is reported beside sigma (``<measure>_points``).
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def perturbed_error(net, x, y, sigma: float, magnitude: bool, gen: torch.Generat
     return sum(errors) / len(errors)
 
 
-def flatness_sigma(ctx, magnitude: bool) -> float:
-    """Largest sigma with perturbed training error <= training error + 0.1."""
+def flatness_sigma(ctx, magnitude: bool) -> tuple[float, int]:
+    """Largest sigma with perturbed training error <= training error + 0.1, and the number of
+    training points the errors were estimated on (the first ``flatness_points``, or all)."""
     limit = ctx.options.get("flatness_points")
     x, y = ctx.train_x, ctx.train_y
     if limit and len(y) > limit:
@@ -60,29 +62,30 @@ def flatness_sigma(ctx, magnitude: bool) -> float:
     gen = torch.Generator().manual_seed(derive_seed(0, "flatness", magnitude))
     lo, hi = map(math.log, SIGMA_RANGE)
     if perturbed_error(net, x, y, math.exp(hi), magnitude, gen) <= base + TOLERANCE:
-        return math.exp(hi)
+        return math.exp(hi), len(y)
     for _ in range(STEPS):
         mid = (lo + hi) / 2
         if perturbed_error(net, x, y, math.exp(mid), magnitude, gen) <= base + TOLERANCE:
             lo = mid
         else:
             hi = mid
-    return math.exp(lo)
+    return math.exp(lo), len(y)
 
 
 @measure("pacbayes_mag_flatness")
 def pacbayes_mag_flatness(ctx) -> dict:
     """1 / sigma'^2 for the magnitude-aware search u_i ~ N(0, sigma'^2 w_i^2 + eps^2)."""
-    sigma = flatness_sigma(ctx, magnitude=True)
-    return {"": 1 / sigma**2, "sigma": sigma}
+    sigma, points = flatness_sigma(ctx, magnitude=True)
+    return {"": 1 / sigma**2, "sigma": sigma, "points": points}
 
 
 @measure("pacbayes_init")
 def pacbayes_init(ctx) -> dict:
     """sqrt((||w - w0||^2 / (4 sigma^2) + ln(m / sigma) + 10) / m), sigma from the search with
     u_i ~ N(0, sigma^2)."""
-    sigma = flatness_sigma(ctx, magnitude=False)
+    sigma, points = flatness_sigma(ctx, magnitude=False)
     dist_sq = sum((p - p0).double().pow(2).sum().item()
                   for p, p0 in zip(ctx.folded.parameters(), ctx.folded_init.parameters()))
     m = ctx.m
-    return {"": math.sqrt((dist_sq / (4 * sigma**2) + math.log(m / sigma) + 10) / m), "sigma": sigma}
+    return {"": math.sqrt((dist_sq / (4 * sigma**2) + math.log(m / sigma) + 10) / m), "sigma": sigma,
+            "points": points}

@@ -57,6 +57,18 @@ def settings_key(settings: dict, seed: int) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+BATCH_ORDERS = ("reshuffle", "fixed")
+
+
+def batch_order(n: int, name: str, device) -> torch.Tensor | None:
+    """The order every epoch takes the training set in when it is fixed (``fixed``: as drawn,
+    batch i = points i*batch_size.., as Nagarajan & Kolter's code); None for ``reshuffle`` (a new
+    permutation each epoch)."""
+    if name not in BATCH_ORDERS:
+        raise ValueError(f"batch_order = {name!r}; allowed: {', '.join(BATCH_ORDERS)}")
+    return torch.arange(n, device=device) if name == "fixed" else None
+
+
 def sgd_epoch(net: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
               perm: torch.Tensor, batch_size: int, loss_fn, lr_of_step: Callable[[int], float],
               step: int, batch_inputs: BatchInputs | None, aug_gen: torch.Generator,
@@ -100,7 +112,8 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     """Train ``net`` in place on device tensors ``x``, ``y`` with SGD until the stopping rule.
 
     ``settings`` keys: lr, momentum, weight_decay, batch_size, lr_decay, lr_decay_examples,
-    lr_decay_after (optional, see ``gengap.train.schedules``), max_epochs, eval_every, loss (default cross_entropy), precision (default float32; see
+    lr_decay_after (optional, see ``gengap.train.schedules``), batch_order (optional: reshuffle
+    or fixed), max_epochs, eval_every, loss (default cross_entropy), precision (default float32; see
     ``gengap.train.precision``), stop (a dict with ``criterion`` and its options).
     ``x`` is what evaluation sees; ``batch_inputs(idx, gen)``, when given, makes the training
     batches instead of ``x[idx]`` (random crops, drawn from a generator of their own).
@@ -126,6 +139,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
         return lr_at_step(step, lr=settings["lr"], batch_size=bs, decay=settings["lr_decay"],
                           decay_examples=settings["lr_decay_examples"], start=schedule["start"])
 
+    order = batch_order(n, settings.get("batch_order", "reshuffle"), device)
     start = time.perf_counter() - run.elapsed
     progress = ProgressLog(log, progress_seconds)
     status, fit_at = "max_epochs", None
@@ -133,7 +147,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
     # SIGTERM (scancel, time limit): checkpoint, then stop
     with deferred_termination(), training_precision(settings.get("precision", "float32"), device) as autocast:
         while run.epoch < max_epochs:
-            perm = torch.randperm(n, generator=batch_gen, device=device)
+            perm = order if order is not None else torch.randperm(n, generator=batch_gen, device=device)
             loss_sum, run.step = sgd_epoch(net, opt, x, y, perm, bs, loss_fn, lr_of_step, run.step,
                                            batch_inputs, aug_gen, autocast)
             run.epoch += 1
