@@ -159,10 +159,17 @@ def test_cpu_presets_hold_the_full_size_grids():
     zhang = plan.load(REPO / "config.yaml", preset="zhang_cpu")
     grid = {(c.dataset, c.model) for s in ("randomization", "randomization_3x512") for c in plan.cells(zhang, s)}
     assert grid == {("mnist", "mlp_1x512"), ("fashion_mnist", "mlp_1x512"), ("mnist", "mlp_3x512")}
-    assert all(c.n == 50_000 and c.seed == 0 for s in zhang["suites"] for c in plan.cells(zhang, s))
+    training = ("randomization", "randomization_3x512", "regularization")
+    assert all(c.n == 50_000 and c.seed == 0 for s in training for c in plan.cells(zhang, s))
     assert len(plan.cells(zhang, "randomization")) + len(plan.cells(zhang, "randomization_3x512")) == 27
     table1 = plan.cells(zhang, "regularization")
     assert sorted({c.reg for c in table1}) == ["dropout", "none", "wd"] and len(table1) == 6
+    # the kernel at n = 60,000 with two bandwidths on both datasets, Theorem 1 at 60,000
+    for suite, bandwidth in (("kernel", None), ("kernel_gamma_002", 5.0)):
+        rbf = [c for c in plan.suite_cells(zhang, suite).values() if c["kind"] == "kernel"]
+        assert {(c["dataset"], c["kernel"], c["bandwidth"]) for c in rbf if c["n"] == 60_000} == \
+            {("mnist", "rbf", bandwidth), ("fashion_mnist", "rbf", bandwidth)}
+    assert 60_000 in zhang["suites"]["expressivity"]["n"] and zhang["suites"]["expressivity"]["depths"] == [1]
 
 
 SNAKEMAKE_CASES = ["unknown dataset", "unknown model", "unknown corruption", "p above 1", "n too large"]

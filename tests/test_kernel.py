@@ -3,27 +3,43 @@ import math
 import pytest
 import torch
 
-from gengap.suites.kernel import feature_kernel, kernel_cell, kernel_matrix, median_bandwidth, min_norm_sgd_cell, solve_exact
+from gengap.seeding import generator
+from gengap.suites.kernel import (FeatureKernel, RBFKernel, kernel_cell, median_bandwidth, min_norm_sgd_cell,
+                                  solve_exact, solve_interpolation, tile_ranges)
 
 
-def test_kernel_matrix_in_blocks_equals_the_direct_formula():
+def full(kernel, n):
+    """The whole matrix from the kernel's lower tiles (one tile)."""
+    return kernel.lower_tiles([range(n)])[0, 0]
+
+
+def test_rbf_kernel_equals_the_direct_formula_in_tiles_and_products():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(37, 5, generator=g, dtype=torch.float64)
-    K = kernel_matrix(x, x, "rbf", bandwidth=1.5, block=8)
+    K = RBFKernel(x, bandwidth=1.5)
     direct = torch.exp(-((x[:, None] - x[None]) ** 2).sum(-1) / (2 * 1.5**2))
-    assert torch.allclose(K, direct, atol=1e-12)
-    assert torch.allclose(kernel_matrix(x, x, "linear", block=5), x @ x.T)
+    assert K.gamma == pytest.approx(1 / 4.5)
+    ranges = tile_ranges(37, 8)
+    assert [len(r) for r in ranges] == [7, 8, 7, 8, 7] and ranges[-1].stop == 37
+    for (i, j), t in K.lower_tiles(ranges).items():
+        assert i >= j and torch.allclose(t, direct[ranges[i].start : ranges[i].stop, ranges[j].start : ranges[j].stop],
+                                         atol=1e-12)
+    a = torch.randn(37, 3, generator=g, dtype=torch.float64)
+    assert torch.allclose(K.apply(x[:10], a, block=4), direct[:10] @ a, atol=1e-12)
 
 
 def test_feature_kernel_in_blocks_equals_one_feature_matrix():
-    from gengap.seeding import generator
-
     g = torch.Generator().manual_seed(3)
     x = torch.randn(20, 6, generator=g, dtype=torch.float64)
-    K = feature_kernel(x, x[:7], features=10, seed=1, block=4)
     W = torch.cat([torch.randn(6, w, generator=generator(1, "kernel_features", s), dtype=torch.float64)
                    for s, w in ((0, 4), (4, 4), (8, 2))], dim=1)
-    assert torch.allclose(K, torch.relu(x @ W) @ torch.relu(x[:7] @ W).T / 10)
+    phi = torch.relu(x @ W)
+    K = FeatureKernel(x, features=10, seed=1, block=4)  # W in blocks of 4 features
+    tiles = K.lower_tiles(tile_ranges(20, 7))
+    assert [(r.start, r.stop) for r in tile_ranges(20, 7)] == [(0, 7), (7, 13), (13, 20)]
+    assert torch.allclose(tiles[2, 1], phi[13:20] @ phi[7:13].T / 10)
+    a = torch.randn(20, 2, generator=g, dtype=torch.float64)
+    assert torch.allclose(K.apply(x[:5], a), phi[:5] @ phi.T @ a / 10)  # in feature space, no n x n
 
 
 def test_median_heuristic():
@@ -31,16 +47,28 @@ def test_median_heuristic():
     assert median_bandwidth(x, torch.Generator().manual_seed(0)) == 2.0
 
 
-def test_exact_solve_interpolates_and_reports_jitter_only_when_needed():
+@pytest.mark.parametrize("kernel", ["rbf", "linear_features"])
+def test_tiled_solve_equals_the_dense_cholesky_solve(kernel):
     g = torch.Generator().manual_seed(1)
-    x = torch.randn(50, 4, generator=g, dtype=torch.float64)
-    K = kernel_matrix(x, x, "rbf", bandwidth=1.0)
-    Y = torch.randn(50, 3, generator=g, dtype=torch.float64)
-    alpha, jitter = solve_exact(K, Y)
-    assert jitter == 0.0 and torch.allclose(K @ alpha, Y, atol=1e-8)
+    x = torch.randn(300, 8, generator=g, dtype=torch.float64)
+    K = RBFKernel(x, bandwidth=2.0) if kernel == "rbf" else FeatureKernel(x, features=600, seed=0, block=256)
+    Y = torch.randn(300, 3, generator=g, dtype=torch.float64)
+    reference, jitter = solve_exact(full(K, 300), Y)
+    assert jitter == 0.0
+    for tile in (64, 100, 300):  # 5 tiles, 3 tiles, one tile
+        alpha, fitted, info = solve_interpolation(K, Y, tile=tile)
+        assert torch.allclose(alpha, reference, rtol=1e-8, atol=1e-8 * reference.abs().max().item())
+        assert info["relative_residual"] <= 1e-10 and info["jitter"] == 0.0
+        assert torch.allclose(fitted, full(K, 300) @ alpha, atol=1e-10)
+
+
+def test_jitter_only_when_the_factorization_fails():
     singular = torch.ones(4, 4, dtype=torch.float64)  # rank one: Cholesky fails without jitter
     _, jitter = solve_exact(singular, torch.ones(4, 1, dtype=torch.float64))
     assert jitter > 0 and torch.equal(singular, torch.ones(4, 4, dtype=torch.float64))  # K restored
+    x = torch.zeros(6, 2, dtype=torch.float64)  # six identical points: K is all ones
+    _, _, info = solve_interpolation(RBFKernel(x, 1.0), torch.ones(6, 1, dtype=torch.float64), tile=2)
+    assert info["jitter"] > 0 and info["relative_residual"] < 1e-6
 
 
 @pytest.mark.parametrize("kernel", ["rbf", "linear_features"])
@@ -49,10 +77,10 @@ def test_interpolation_has_zero_training_error_and_beats_chance(kernel):
     centers = torch.randn(3, 10, generator=g) * 3
     y = torch.randint(3, (300,), generator=g)
     x = centers[y] + torch.randn(300, 10, generator=g)
-    row = kernel_cell(x[:200], y[:200], x[200:], y[200:], kernel=kernel, num_classes=3, seed=0, features=1024)
-    assert row["train_error"] == 0.0
+    row = kernel_cell(x[:200], y[:200], x[200:], y[200:], kernel=kernel, num_classes=3, seed=0, features=1024, tile=64)
+    assert row["train_error"] == 0.0 and row["relative_residual"] <= 1e-6
     assert row["test_error"] < 0.2
-    assert row["rkhs_norm"] > 0 and math.isfinite(row["rkhs_norm"])
+    assert row["rkhs_norm"] > 0 and math.isfinite(row["rkhs_norm"]) and row["peak_memory_gb"] > 0
 
 
 def test_sgd_from_zero_meets_the_minimum_norm_solution():

@@ -14,7 +14,7 @@ from gengap.config import cells, training_settings
 from gengap.data.corruptions import CORRUPTIONS
 from gengap.data.training_set import make_training_set
 from gengap.models import MODELS
-from gengap.report.summary import with_relative_time_to_fit
+from gengap.report.summary import steps_to_accuracy, with_relative_time_to_fit
 from gengap.report.tables import rademacher, table1
 from gengap.train.cell import train_cell
 
@@ -59,10 +59,21 @@ def records(rows):
 
 def test_relative_time_to_fit_divides_by_the_true_label_cell():
     df = with_relative_time_to_fit(records([
-        dict(model="a", corruption="true", steps_to_fit=100), dict(model="a", corruption="random_labels", steps_to_fit=250),
-        dict(model="b", corruption="true", steps_to_fit=40), dict(model="b", corruption="labels@0.5", steps_to_fit=None)]))
+        dict(model="a", corruption="true", steps_to_accuracy=100), dict(model="a", corruption="random_labels", steps_to_accuracy=250),
+        dict(model="b", corruption="true", steps_to_accuracy=40), dict(model="b", corruption="labels@0.5", steps_to_accuracy=None)]))
     assert df["relative_time_to_fit"].tolist()[:3] == [1.0, 2.5, 1.0]
     assert math.isnan(df["relative_time_to_fit"].iloc[3])
+
+
+def test_time_to_fit_is_the_first_step_at_the_stated_accuracy():
+    # a history as the loop writes it: evaluation every 2 epochs, a cell that ends at the cap at 99.99 %
+    history = pd.DataFrame({"epoch": [1, 2, 3, 4, 5, 6], "step": [10, 20, 30, 40, 50, 60],
+                            "train_accuracy": [None, 0.95, None, 0.9991, None, 0.9999]})
+    assert steps_to_accuracy(history, 0.95) == 20
+    assert steps_to_accuracy(history, 0.999) == 40  # the first evaluation at or above it, not the last
+    assert steps_to_accuracy(history, 0.9999) == 60
+    assert steps_to_accuracy(history, 1.0) is None  # never reached: no time to fit at 100 %
+    assert steps_to_accuracy(history.drop(columns="train_accuracy"), 0.5) is None
 
 
 def summary_rows(model, corruption, seed, train_error, test_error, n=1000, reg="none"):

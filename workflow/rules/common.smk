@@ -80,6 +80,7 @@ def summary_inputs(wc):
         return {
             "measures": cell_files(wc.suite, "measures.parquet"),
             "records": cell_files(wc.suite, "record.json"),
+            "histories": cell_files(wc.suite, "history.parquet"),
         }
     return {
         "rows": [

@@ -12,6 +12,7 @@ rule summarize:
     conda:
         "../envs/gengap.yaml"
     params:
+        fit_accuracy=lambda wc: config["suites"][wc.suite].get("fit_accuracy"),
         code=code_digest("summarize"),
     script:
         "../scripts/summarize.py"

@@ -182,10 +182,12 @@ def hypersphere(summary: pd.DataFrame, history: pd.DataFrame):
 
 @figure("expressivity")
 def expressivity(summary: pd.DataFrame, history: pd.DataFrame | None):
-    """Worst interpolation residual (float64 and float32) and non-zero weights against n (the claim
-    is about weights that are not zero: the depth-k net is sparse), legends beside the panels."""
+    """Worst interpolation residual (the network evaluated in float64 and float32, and exactly on its
+    float64 weights) and non-zero weights against n (the claim is about weights that are not zero:
+    the depth-k net is sparse), legends beside the panels."""
+    kinds = [c for c in ("residual_float64", "residual_float32", "residual_exact") if c in summary]
     res = summary.melt(id_vars=["dataset", "labels", "n", "depth", "seed"],
-                       value_vars=["residual_float64", "residual_float32"], var_name="precision", value_name="residual")
+                       value_vars=kinds, var_name="precision", value_name="residual")
     res["precision"] = res["precision"].str.replace("residual_", "")
     res["construction"] = res["labels"] + ", depth " + res["depth"].astype(str)
     fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))

@@ -73,7 +73,9 @@ def expressivity_suite(summary: pd.DataFrame, slopes=None) -> str:
     worst = summary.groupby("n")[["residual_float64", "residual_float32"]].max()
     return (f"params = 2n + d in {exact} of {len(depth1)} depth-1 cells; worst residual in float64 "
             + ", ".join(f"{_fmt(r)} (n = {n})" for n, r in worst["residual_float64"].items())
-            + "; in float32 up to " + _fmt(worst["residual_float32"].max()))
+            + "; in float32 up to " + _fmt(worst["residual_float32"].max())
+            + ("; its float64 weights evaluated exactly: up to " + _fmt(summary["residual_exact"].max())
+               if "residual_exact" in summary else ""))
 
 
 def kernel_suite(summary: pd.DataFrame, slopes=None) -> str:

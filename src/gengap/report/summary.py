@@ -35,17 +35,35 @@ def with_label_noise(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(label_noise=df["corruption"].map(levels).astype(float))
 
 
+def steps_to_accuracy(history: pd.DataFrame, accuracy: float) -> int | None:
+    """Steps taken when an evaluation first found training accuracy >= ``accuracy`` (None if none did)."""
+    if "train_accuracy" not in history:
+        return None
+    reached = history[history["train_accuracy"] >= accuracy]
+    return int(reached["step"].iloc[0]) if len(reached) else None
+
+
 def with_relative_time_to_fit(records: pd.DataFrame) -> pd.DataFrame:
-    """steps to fit / steps to fit of the same cell with true labels (Zhang et al. Fig. 1b)."""
+    """time to fit (steps to the suite's ``fit_accuracy``) / the same of the cell with true labels
+    (Zhang et al. Fig. 1b)."""
     keys = [k for k in CELL_KEYS if k != "corruption"]
-    true = records[records["corruption"] == "true"].set_index(keys)["steps_to_fit"].rename("true_steps")
+    true = records[records["corruption"] == "true"].set_index(keys)["steps_to_accuracy"].rename("true_steps")
     merged = records.join(true, on=keys)
-    return records.assign(relative_time_to_fit=merged["steps_to_fit"] / merged["true_steps"])
+    return records.assign(relative_time_to_fit=merged["steps_to_accuracy"] / merged["true_steps"])
 
 
-def summarize(measure_paths: Sequence[str], record_paths: Sequence[str], out_path: str) -> pd.DataFrame:
-    """Concatenate per-cell measures, join each cell's record; write the summary table."""
-    records = with_relative_time_to_fit(pd.DataFrame([_record_row(p) for p in record_paths]))
+def summarize(measure_paths: Sequence[str], record_paths: Sequence[str], history_paths: Sequence[str],
+              out_path: str, fit_accuracy: float = 1.0) -> pd.DataFrame:
+    """Concatenate per-cell measures, join each cell's record and its time to fit (the steps to
+    ``fit_accuracy`` training accuracy, read from its history: a threshold every cell reaches,
+    where 100 % is not); write the summary table."""
+    rows = []
+    for record_path, history_path in zip(record_paths, history_paths, strict=True):
+        row = _record_row(record_path)
+        row["fit_accuracy"] = fit_accuracy
+        row["steps_to_accuracy"] = steps_to_accuracy(read_parquet(history_path), fit_accuracy)
+        rows.append(row)
+    records = with_relative_time_to_fit(pd.DataFrame(rows))
     measures = pd.concat([read_parquet(p) for p in measure_paths], ignore_index=True)
     table = with_label_noise(measures.merge(records, on=CELL_KEYS, how="left"))
     save_parquet(table, out_path)
