@@ -144,9 +144,14 @@ def test_cpu_presets_hold_the_full_size_grids():
     # Nagarajan & Kolter on a CPU: their network and settings, >= 6 n up to 32,768, 3 seeds x S1/S2,
     # fixed minibatch order; batch 1 up to n = 2,048; the 99.9 % rule on a subset of n
     nk = plan.load(REPO / "config.yaml", preset="nk_cpu")
-    assert set(nk["suites"]) == {"bounds_vs_n", "bounds_vs_n_batch1", "bounds_vs_n_strict"}
+    assert set(nk["suites"]) == {"bounds_vs_n", "bounds_vs_n_batch1", "bounds_vs_n_strict", "hypersphere"}
     full = plan.load(REPO / "config.yaml")
-    for suite in nk["suites"]:
+    sphere = plan.cells(nk, "hypersphere")
+    assert {c.dataset for c in sphere} == {"hypersphere_d1000"} and {c.model for c in sphere} == {"mlp_1x10000_xavier"}
+    assert sorted(c.n for c in sphere) == [4096, 8192, 16384, 32768, 65536]
+    assert plan.training_settings(nk, "hypersphere", "mlp_1x10000_xavier") == \
+        dict(plan.training_settings(full, "hypersphere", "mlp_1x100000_xavier"), batch_order="fixed")
+    for suite in ("bounds_vs_n", "bounds_vs_n_batch1", "bounds_vs_n_strict"):
         cells = plan.cells(nk, suite)
         assert {c.model for c in cells} == {"mlp_5x1024_nobias"} and {c.seed for c in cells} == {0, 1, 2}
         assert {c.draw for c in cells} == {1, 2} and {c.sampling for c in cells} == {"replacement"}
