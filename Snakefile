@@ -6,6 +6,9 @@
 # This file loads the config (preset merged, validated against the schema by Snakemake's
 # validate, then checked against the registries) and includes one rule file per stage.
 
+import sys
+from pathlib import Path
+
 from snakemake.utils import min_version
 
 import gengap.config as plan
@@ -14,7 +17,10 @@ from gengap.cluster import check_slurm_executor
 min_version("8.0")
 
 
-plan.check_yaml_files(["config.yaml", *workflow.overwrite_configfiles])
+try:
+    plan.check_yaml_files(["config.yaml", *workflow.overwrite_configfiles])
+except plan.ConfigError as err:
+    sys.exit(f"gengap: bad configuration:\n{err}")  # the message alone, no traceback
 
 
 configfile: "config.yaml"
@@ -24,7 +30,18 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-config.update(plan.prepare(config, overrides=workflow.config_settings.overwrite_config))
+try:
+    config.update(
+        plan.prepare(config, overrides=workflow.config_settings.overwrite_config)
+    )
+except plan.ConfigError as err:
+    sys.exit(f"gengap: bad configuration:\n{err}")
+
+
+# The report opens on the verdict table of this run (workflow/report/workflow.rst shows it).
+_verdicts = Path(config["results_dir"]) / "paper_vs_gengap.html"
+if _verdicts.exists():
+    config["report_landing"] = _verdicts.read_text()
 
 
 include: "workflow/rules/common.smk"

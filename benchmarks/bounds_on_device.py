@@ -16,7 +16,10 @@ from gengap.data.sources import data_root, prepare_dataset
 from gengap.data.training_set import write_training_set
 from gengap.measures.cell import measure_cell
 from gengap.report.slopes import slopes
-from gengap.train.cell import train_cell
+from gengap.cell import Cell
+from gengap.job import Job, resolve_device
+from gengap.settings import TrainingSettings
+from gengap.train.cell import CellFiles, train_cell
 
 MEASURES = ["train_error", "test_error", "margins", "vc", "frobenius_bound", "dist_init", "dist_s2", "bartlett17",
             "neyshabur18", "neyshabur18_init", "path_norm", "pacbayes_mag_flatness", "pacbayes_init"]
@@ -35,9 +38,10 @@ def main():
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", default="bounds_out")
     args = ap.parse_args()
-    settings = dict(lr=args.lr, momentum=0.0, weight_decay=0.0, dropout=0.0, batch_size=64, lr_decay=1.0,
-                    lr_decay_examples=50_000, max_epochs=args.max_epochs, eval_every=1, preprocess=args.preprocess,
-                    loss=args.loss, stop={"criterion": "margin", "gamma": 10.0, "fraction": 0.99})
+    settings = TrainingSettings(lr=args.lr, momentum=0.0, batch_size=64, max_epochs=args.max_epochs,
+                                preprocess=args.preprocess, loss=args.loss,
+                                stop={"criterion": "margin", "gamma": 10.0, "fraction": 0.99})
+    job = Job(log=lambda m: None, device=resolve_device(args.device))
     out = Path(args.out)
     dataset = out / f"{args.dataset}.pt"
     prepare_dataset(args.dataset, data_root(), dataset)
@@ -47,18 +51,14 @@ def main():
         for draw in (1, 2):
             d = out / f"n{n}" / f"draw{draw}"
             write_training_set(dataset, n, 0, "true", d / "data.pt", draw=draw)
-            rec = train_cell(d / "data.pt", init_path=d / "init.pt", final_path=d / "final.pt",
-                             history_path=d / "history.parquet", record_path=d / "record.json",
-                             cell={"suite": "bounds_vs_n", "dataset": args.dataset, "model": args.model,
-                                   "corruption": "true", "n": n, "seed": 0, "draw": draw},
-                             model_name=args.model, settings=settings, seed=0, device=args.device,
-                             log=lambda m: None)
+            rec = train_cell(Cell("bounds_vs_n", args.dataset, "true", n, 0, draw, args.model), settings,
+                             d / "data.pt", CellFiles.in_folder(d), job=job)
             cells[draw] = d
             print(f"n={n} draw={draw}: {rec['status']} after {rec['epochs']} epochs, {rec['wall_time_s']:.1f}s", flush=True)
         d = cells[1]
         tables.append(measure_cell(d / "data.pt", d / "init.pt", d / "final.pt", d / "record.json", d / "measures.parquet",
                                    measures=MEASURES, options={"flatness_points": args.flatness_points},
-                                   device=args.device, other_draw_path=cells[2] / "final.pt", log=lambda m: None))
+                                   other_draw_path=cells[2] / "final.pt", job=job))
     table = pd.concat(tables, ignore_index=True)
     table.to_parquet(out / "summary.parquet")
     wide = table.pivot_table(index="n", columns="measure", values="value")

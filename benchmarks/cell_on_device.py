@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from gengap.cell import Cell
 from gengap.data.sources import data_root, prepare_dataset
 from gengap.data.training_set import write_training_set
+from gengap.job import Job, resolve_device
 from gengap.measures.cell import measure_cell
-from gengap.train.cell import train_cell
+from gengap.settings import TrainingSettings
+from gengap.train.cell import CellFiles, train_cell
 
-SETTINGS = dict(lr=0.01, momentum=0.9, weight_decay=0.0, dropout=0.0, batch_size=128, lr_decay=0.95,
-                lr_decay_examples=50_000, max_epochs=300, eval_every=1, preprocess="standardize",
-                stop={"criterion": "train_accuracy", "target": 1.0})
+SETTINGS = TrainingSettings(max_epochs=300)  # gengap's defaults: Zhang et al.'s SGD, constant rate
 MEASURES = ["train_error", "test_error", "gap", "params", "spectral_product", "frobenius_product", "dist_init"]
 
 
@@ -38,16 +39,16 @@ def main():
     dataset = out / f"{args.dataset}.pt"
     prepare_dataset(args.dataset, data_root(), dataset)
     rows = []
+    job = Job(log=lambda m: None, device=resolve_device(args.device))
     for corruption in args.corruption:
         cell = out / corruption
         write_training_set(dataset, args.n, args.seed, corruption, cell / "data.pt")
         t0 = time.perf_counter()
-        record = train_cell(cell / "data.pt", init_path=cell / "init.pt", final_path=cell / "final.pt",
-                            history_path=cell / "history.parquet", record_path=cell / "record.json",
-                            cell={"corruption": corruption, "n": args.n}, model_name=args.model,
-                            settings=SETTINGS, seed=args.seed, device=args.device, log=lambda m: None)
-        table = measure_cell(cell / "data.pt", cell / "init.pt", cell / "final.pt", cell / "record.json",
-                             cell / "measures.parquet", measures=MEASURES, device=args.device, log=lambda m: None)
+        files = CellFiles.in_folder(cell)
+        record = train_cell(Cell("benchmark", args.dataset, corruption, args.n, args.seed, 1, args.model), SETTINGS,
+                            cell / "data.pt", files, job=job)
+        table = measure_cell(cell / "data.pt", files.init, files.final, files.record, cell / "measures.parquet",
+                             measures=MEASURES, job=job)
         values = dict(zip(table["measure"], table["value"]))
         rows.append({"corruption": corruption, "device": record["device_name"], "status": record["status"],
                      "epochs": record["epochs"], "steps_to_fit": record["steps_to_fit"],

@@ -2,7 +2,7 @@
 
     python benchmarks/kernel_solve.py --dataset results/datasets/mnist.pt --n 60000 --kernel rbf --gamma 0.02
 
-Runs one kernel cell (``gengap.suites.kernel.kernel_cell``: the tiled float64 Cholesky holding
+Runs one kernel cell (``gengap.theory.kernel.kernel_cell``: the tiled float64 Cholesky holding
 only the lower triangle of K, then iterative refinement) on the first n points of a seeded
 subset, and prints what the cell's row reports, with the machine's measured float64 matmul rate.
 """
@@ -15,8 +15,8 @@ import math
 import torch
 
 from gengap.flops import matmul_rate
-from gengap.suites.kernel import kernel_cell
-from gengap.suites.run import points
+from gengap.theory.kernel import kernel_cell
+from gengap.theory.registry import points
 
 
 def main(argv: list[str] | None = None) -> None:

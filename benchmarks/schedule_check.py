@@ -26,6 +26,7 @@ from gengap.data.preprocess import network_inputs
 from gengap.data.training_set import make_training_set
 from gengap.models import build_model
 from gengap.seeding import derive_seed
+from gengap.settings import TrainingSettings
 from gengap.train.loop import fit
 
 SCHEDULES = {"paper": {"lr_decay": 0.95, "lr_decay_examples": 50_000}, "constant": {"lr_decay": 1.0},
@@ -45,9 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     data = make_training_set(load_torch(args.dataset), args.n, args.seed, args.corruption)
-    base = dict(lr=args.lr, momentum=0.9, weight_decay=0.0, batch_size=128, lr_decay_examples=50_000,
-                max_epochs=args.max_epochs, eval_every=1, preprocess="standardize",
-                stop={"criterion": "train_accuracy", "target": 1.0})
+    base = TrainingSettings(lr=args.lr, max_epochs=args.max_epochs)
     x = network_inputs(data["train_x"], base)
     print(f"{args.model} on {args.n} points of {data['dataset']}, {args.corruption}, lr {args.lr}, "
           f"cap {args.max_epochs} epochs, {torch.get_num_threads()} threads")
@@ -55,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         torch.manual_seed(derive_seed(args.seed, "init", args.model))
         net = build_model(args.model, tuple(x.shape[1:]), data["num_classes"])
         start = time.perf_counter()
-        out = fit(net, x, data["train_y"], dict(base, **SCHEDULES[name]), seed=args.seed,
+        out = fit(net, x, data["train_y"], base.replace(**SCHEDULES[name]), seed=args.seed,
                   log=lambda m: print(f"  [{name}] {m}", file=sys.stderr, flush=True), progress_seconds=60)
         print(f"{name:>9}: {out.status}, {out.epochs} epochs, train accuracy {out.final['train_accuracy']:.4f}, "
               f"last lr {out.history[-1]['lr']:.2e}, {time.perf_counter() - start:.0f} s", flush=True)

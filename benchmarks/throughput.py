@@ -22,6 +22,7 @@ import torch
 
 from gengap.flops import flops_per_example, matmul_rate
 from gengap.models import build_model
+from gengap.settings import TrainingSettings
 from gengap.train.loop import fit
 
 # (model, input shape, batch): Zhang et al.'s models on 28x28x3 and x1, Nagarajan & Kolter's
@@ -37,10 +38,9 @@ def measure(model: str, shape, batch: int, n: int, epochs: int, device: torch.de
     y = torch.randint(10, (n,), generator=g).to(device)
     torch.manual_seed(0)
     net = build_model(model, shape, 10).to(device)
-    settings = dict(lr=0.01, momentum=0.9, weight_decay=0.0, batch_size=batch, lr_decay=1.0,
-                    lr_decay_examples=50_000, max_epochs=epochs, eval_every=epochs, precision=precision,
-                    stop={"criterion": "epochs"})
-    fit(net, x[: min(n, 4 * batch)], y[: min(n, 4 * batch)], dict(settings, max_epochs=1), seed=0,
+    settings = TrainingSettings(batch_size=batch, max_epochs=epochs, eval_every=epochs, precision=precision,
+                                stop={"criterion": "epochs"})
+    fit(net, x[: min(n, 4 * batch)], y[: min(n, 4 * batch)], settings.replace(max_epochs=1), seed=0,
         log=lambda m: None)  # warm-up: kernels, allocator
     if device.type == "cuda":
         torch.cuda.synchronize(device)

@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from gengap.data.preprocess import to_inputs
 from gengap.models import build_model
+from gengap.settings import TrainingSettings
 from gengap.train.loop import fit
 
 
@@ -60,9 +61,8 @@ def main():
     g = torch.Generator().manual_seed(0)
     raw = torch.randint(0, 256, (args.n, *shape), generator=g, dtype=torch.uint8)
     y = torch.randint(10, (args.n,), generator=g)
-    settings = dict(lr=0.01, momentum=0.9, weight_decay=0.0, batch_size=args.batch_size, lr_decay=0.95,
-                    lr_decay_examples=50_000, max_epochs=args.epochs, eval_every=args.epochs,
-                    stop={"criterion": "epochs"})
+    settings = TrainingSettings(batch_size=args.batch_size, lr_decay=0.95, max_epochs=args.epochs,
+                                eval_every=args.epochs, stop={"criterion": "epochs"})
     results = {}
     for name in ("gengap", "dataloader", "gengap", "dataloader"):  # twice each: the spread is the noise
         torch.manual_seed(0)

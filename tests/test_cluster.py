@@ -144,8 +144,8 @@ def test_sigterm_during_training_saves_a_checkpoint_that_resumes(tmp_path):
         torch.manual_seed(0)
         x, y = torch.randn(64, 20), torch.randint(0, 3, (64,))
         net = build_model("mlp_1x32", [20], 3)
-        settings = dict(lr=0.05, momentum=0.9, weight_decay=0.0, batch_size=16, lr_decay=1.0,
-                        lr_decay_examples=50000, max_epochs=40, stop={"criterion": "epochs"})
+        from gengap.settings import TrainingSettings
+        settings = TrainingSettings(lr=0.05, batch_size=16, max_epochs=40, stop={"criterion": "epochs"})
         if sys.argv[3] == "kill":
             orig = torch.optim.SGD.step
             calls = [0]
@@ -156,7 +156,7 @@ def test_sigterm_during_training_saves_a_checkpoint_that_resumes(tmp_path):
                 return orig(self, *a, **k)
             torch.optim.SGD.step = step
         fit(net, x, y, settings, seed=0, log=log, checkpoint=sys.argv[2], checkpoint_seconds=1e9,
-            progress_seconds=1e9)
+            progress_seconds=1e9, identity="run")
         torch.save(net.state_dict(), sys.argv[2] + ".final")
         """))
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}

@@ -92,8 +92,8 @@ def test_preset_merges_and_overrides_per_model_and_suite_layers():
     assert config["suites"]["randomization"]["datasets"] == ["mnist"]  # untouched keys survive
     s1 = plan.training_settings(config, "randomization", "mlp_1x512")
     s3 = plan.training_settings(config, "randomization", "mlp_3x512")
-    assert (s1["lr"], s3["lr"], s1["max_epochs"], s3["max_epochs"]) == (0.01, 0.05, 7, 7)
-    assert s1["stop"] == {"criterion": "train_accuracy", "target": 1.0}  # schema default filled in
+    assert (s1.lr, s3.lr, s1.max_epochs, s3.max_epochs) == (0.01, 0.05, 7, 7)
+    assert s1.stop == {"criterion": "train_accuracy", "target": 1.0}  # default filled in
     assert len(plan.cells(config, "randomization")) == 2 * 2
 
 
@@ -111,7 +111,14 @@ def test_repository_config_and_quick_preset_are_valid():
     full = plan.load(REPO / "config.yaml")
     quick = plan.load(REPO / "config.yaml", preset="quick")
     assert set(full["suites"]) == {"randomization", "regularization", "rademacher", "bounds_vs_n", "bounds_vs_n_batch1",
-                                   "bounds_vs_n_strict", "hypersphere", "expressivity", "kernel"}
+                                   "bounds_vs_n_strict", "hypersphere", "expressivity", "kernel", "measure_ranking"}
+    # the measure-ranking grid: one setting at a time around a base point, both datasets, 2 seeds
+    ranking = plan.cells(full, "measure_ranking")
+    assert len(ranking) == 2 * 2 * (1 + 4 + 2 + 2 + 5)  # datasets x seeds x (base + each other value)
+    assert {c.dataset for c in ranking} == {"mnist", "fashion_mnist"} and {c.seed for c in ranking} == {0, 1}
+    base = [c for c in ranking if (c.model, c.corruption, c.n, c.reg) == ("mlp_1x512", "true", 4096, "none")]
+    assert len(base) == 4
+    assert len(plan.cells(quick, "measure_ranking")) == 5
     # Nagarajan & Kolter's grid: n = 128..65,536 drawn with replacement, 3 seeds, S1 and S2, their loss
     for suite, batch, fraction in (("bounds_vs_n", 64, 0.99), ("bounds_vs_n_batch1", 1, 0.99),
                                    ("bounds_vs_n_strict", 64, 0.999)):
@@ -119,10 +126,10 @@ def test_repository_config_and_quick_preset_are_valid():
         assert {c.model for c in cells} == {"mlp_5x1024_nobias"} and {c.sampling for c in cells} == {"replacement"}
         assert len(cells) == 10 * 3 * 2 and max(c.n for c in cells) == 65_536  # n x seeds x draws
         settings = plan.training_settings(full, suite, "mlp_5x1024_nobias")
-        assert (settings["batch_size"], settings["stop"]["fraction"], settings["loss"], settings["lr"]) == \
+        assert (settings.batch_size, settings.stop["fraction"], settings.loss, settings.lr) == \
             (batch, fraction, "sigmoid_cross_entropy", 0.1)
     assert plan.cells(full, "hypersphere")[0].model == "mlp_1x100000_xavier"
-    assert plan.training_settings(full, "hypersphere", "mlp_1x100000_xavier")["loss"] == "sigmoid_cross_entropy"
+    assert plan.training_settings(full, "hypersphere", "mlp_1x100000_xavier").loss == "sigmoid_cross_entropy"
     # Zhang et al. on CIFAR-10, MNIST and Fashion-MNIST at n = 50,000
     assert len(plan.cells(full, "randomization")) == 3 * 9 * 3 * 4  # datasets x corruptions x seeds x models
     assert len(plan.cells(full, "regularization")) == 3 * 5 * 2 * 5  # datasets x models x labels x settings
@@ -150,13 +157,13 @@ def test_cpu_presets_hold_the_full_size_grids():
     assert {c.dataset for c in sphere} == {"hypersphere_d1000"} and {c.model for c in sphere} == {"mlp_1x10000_xavier"}
     assert sorted(c.n for c in sphere) == [4096, 8192, 16384, 32768, 65536]
     assert plan.training_settings(nk, "hypersphere", "mlp_1x10000_xavier") == \
-        dict(plan.training_settings(full, "hypersphere", "mlp_1x100000_xavier"), batch_order="fixed")
+        plan.training_settings(full, "hypersphere", "mlp_1x100000_xavier").replace(batch_order="fixed")
     for suite in ("bounds_vs_n", "bounds_vs_n_batch1", "bounds_vs_n_strict"):
         cells = plan.cells(nk, suite)
         assert {c.model for c in cells} == {"mlp_5x1024_nobias"} and {c.seed for c in cells} == {0, 1, 2}
         assert {c.draw for c in cells} == {1, 2} and {c.sampling for c in cells} == {"replacement"}
         settings = plan.training_settings(nk, suite, "mlp_5x1024_nobias")
-        assert settings == dict(plan.training_settings(full, suite, "mlp_5x1024_nobias"), batch_order="fixed")
+        assert settings == plan.training_settings(full, suite, "mlp_5x1024_nobias").replace(batch_order="fixed")
     n = nk["suites"]["bounds_vs_n"]["n"]
     assert len(n) >= 6 and max(n) >= 32_768 and max(nk["suites"]["bounds_vs_n_batch1"]["n"]) <= 2048
     # Zhang et al.'s MLPs at n = 50,000: 9 corruptions x (mlp_1x512 on two datasets, mlp_3x512 on MNIST);
@@ -199,3 +206,56 @@ def test_snakemake_schema_error_names_the_key(tmp_path):
     out = proc.stderr + proc.stdout
     assert proc.returncode != 0 and "0 is less than the minimum of 1" in out
     assert "['training']['max_epochs']" in out and not (workdir / "results").exists()
+
+
+@pytest.mark.workflow
+def test_the_gpu_request_is_said_once_and_a_missing_cuda_stops_before_any_job(tmp_path):
+    workdir = make_workdir(tmp_path, TINY_CONFIG)
+    asked = snakemake(workdir, "-n", "--cores", "1", "--config", "gpu=true")
+    out = asked.stdout + asked.stderr
+    assert out.count("GPU request: every train, measure and suite_cell job asks for 1 GPU (gpu: true in the config)") == 1
+    assert "gpu=1" in out
+    if not torch.cuda.is_available():
+        stopped = snakemake(workdir, "--cores", "1", "--config", "device=cuda", check=False)
+        assert stopped.returncode != 0 and "device: cuda, but torch sees no CUDA device" in stopped.stderr + stopped.stdout
+        assert not (workdir / "results" / "cells").exists()
+
+
+@pytest.mark.parametrize("change,fragments,absent", [
+    (dict(modles=["mlp_1x512"]), ["'modles' was unexpected", "a train suite's keys:", "models", "corruptions",
+                                  "measures", "slopes", "training"], []),
+    (dict(slope=True), ["'slope' was unexpected", "slopes"], []),
+    (dict(kind="trian"), ["suites.randomization.kind: 'trian' is not one of ['train', 'expressivity', 'kernel']"],
+     ["missing", "unexpected"]),
+])
+def test_a_suite_error_points_the_right_way(change, fragments, absent):
+    with pytest.raises(plan.ConfigError) as err:
+        load(with_suite(**change))
+    for fragment in fragments:
+        assert fragment in str(err.value)
+    for fragment in absent:
+        assert fragment not in str(err.value)
+
+
+def test_every_problem_is_reported_at_once_with_a_hint_for_yaml_numbers():
+    config = with_suite()
+    for key in ("n", "seeds", "models"):
+        config["suites"]["randomization"].pop(key)
+    config["training"] = {"lr": "1e-2"}
+    with pytest.raises(plan.ConfigError) as err:
+        load(config)
+    lines = str(err.value).splitlines()
+    assert {f"suites.randomization.{k}: missing (required)" for k in ("n", "seeds", "models")} <= set(lines)
+    assert any("training.lr: '1e-2' is not of type 'number' (YAML reads 1e-2 as text" in line and "0.01" in line
+               for line in lines)
+    assert len(lines) == 4 and not any("unexpected" in line for line in lines)
+
+
+@pytest.mark.workflow
+def test_a_config_error_is_the_message_alone(tmp_path):
+    workdir = make_workdir(tmp_path, with_suite(modles=["x"], seeds="0"))
+    proc = snakemake(workdir, "--cores", "1", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "gengap: bad configuration:" in out
+    assert "'modles' was unexpected" in out and "suites.randomization.seeds" in out  # both problems
+    assert "Traceback" not in out and 'File "' not in out

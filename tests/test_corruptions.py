@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from helpers import synthetic_dataset
-from gengap.data.corruptions import CorruptionSpecError, label_corruption_level, parse_corruption
+from gengap.data.corruptions import CorruptionSpecError, parse_corruption
+from gengap.data.label_noise import label_noise_level
 from gengap.data.training_set import make_training_set, subset_indices
 from gengap.registry import UnknownNameError
 
@@ -117,8 +118,8 @@ def test_sampling_with_replacement_sizes_repeats_and_determinism(data):
 def test_corruption_names_are_parsed_and_checked():
     assert parse_corruption("labels@0.25") == ("labels", 0.25)
     assert parse_corruption("gaussian") == ("gaussian", None)
-    assert label_corruption_level("true") == 0.0 and label_corruption_level("random_labels") == 1.0
-    assert label_corruption_level("labels@0.4") == 0.4 and label_corruption_level("gaussian") is None
+    assert label_noise_level("true") == 0.0 and label_noise_level("random_labels") == 1.0
+    assert label_noise_level("labels@0.4") == 0.4 and label_noise_level("gaussian") is None
     with pytest.raises(CorruptionSpecError, match="outside"):
         parse_corruption("labels@1.5")
     with pytest.raises(CorruptionSpecError, match="needs a parameter"):

@@ -3,7 +3,7 @@ import torch
 
 from fractions import Fraction
 
-from gengap.suites.expressivity import (DuplicatePointsError, ProjectionReLUNet, build_depth_k, build_two_layer,
+from gengap.theory.expressivity import (DuplicatePointsError, ProjectionReLUNet, build_depth_k, build_two_layer,
                                         exact_outputs, expressivity_cell, residuals, solve_running_sums, thresholds)
 
 

@@ -10,6 +10,7 @@ import pytest
 from gengap.config import prepare
 from gengap.flops import flops_per_example, matmul_rate, network_input_shape
 from gengap.project import project
+from gengap.settings import TrainingSettings
 from helpers import REPO
 from workflow_helpers import TINY_CONFIG
 
@@ -33,9 +34,10 @@ def test_flops_per_example_match_the_hand_count(model, shape, widths):
 
 
 def test_network_input_shape_follows_the_crop():
-    assert network_input_shape("cifar10", {"crop_size": 28, "preprocess": "standardize"}) == (3, 28, 28)
-    assert network_input_shape("mnist", {"crop_size": 28, "preprocess": "scale01"}) == (1, 28, 28)
-    assert network_input_shape("hypersphere_d50", {"crop_size": 28, "preprocess": "none"}) == (1, 1, 50)
+    assert network_input_shape("cifar10", TrainingSettings()) == (3, 28, 28)
+    assert network_input_shape("cifar10", TrainingSettings(crop_size=24)) == (3, 24, 24)
+    assert network_input_shape("mnist", TrainingSettings(preprocess="scale01")) == (1, 28, 28)
+    assert network_input_shape("hypersphere_d50", TrainingSettings(preprocess="none")) == (1, 1, 50)
 
 
 def test_matmul_rate_is_measured():

@@ -76,3 +76,18 @@ def test_default_profile_runs_jobs_per_gpu_jobs_on_one_gpu():
     profile = yaml.safe_load((REPO / "profiles/default/config.yaml").read_text())
     slots = profile["default-resources"]["jobs_per_gpu"]
     assert slots >= 2 and profile["resources"]["gpu"] == slots  # one GPU's slots, all usable
+
+
+def test_the_gpu_request_comes_from_the_config_not_the_submitting_host():
+    from gengap.gpus import GPURequestError, gpu_request
+
+    assert gpu_request(True, "auto", local=False, cuda=False) == (1, "gpu: true in the config")
+    assert gpu_request(False, "auto", local=True, cuda=True)[0] == 0
+    assert gpu_request("auto", "auto", local=True, cuda=True)[0] == 1  # local: this host runs the jobs
+    assert gpu_request("auto", "auto", local=True, cuda=False)[0] == 0
+    count, why = gpu_request("auto", "auto", local=False, cuda=True)  # a cluster: a login node with CUDA
+    assert count == 0 and "set gpu: true" in why
+    assert gpu_request(True, "cpu", local=False, cuda=True)[0] == 0
+    with pytest.raises(GPURequestError, match="device: cuda, but torch sees no CUDA device"):
+        gpu_request("auto", "cuda", local=True, cuda=False)
+    assert gpu_request("auto", "cuda", local=False, cuda=False) == (1, "device: cuda")  # the nodes must have one

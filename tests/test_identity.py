@@ -106,7 +106,26 @@ def test_data_identity_is_content_not_location(tmp_path):
     results = tmp_path / "results"
     assert sources.data_identity("mnist", root, results) == sources.data_identity("mnist", other, results)
     assert sources.data_identity("hypersphere_d20", root, results) == "synthetic hypersphere_d20"
-    assert sources.data_identity("mnist", tmp_path / "empty", results) == "download MNIST"
+
+
+
+def test_a_missing_data_root_keeps_the_decoded_dataset_or_names_the_root(tmp_path, monkeypatch):
+    results, empty, shared = tmp_path / "results", tmp_path / "empty", shared_data_root()
+    monkeypatch.delenv(sources.ENV_DATA_ROOT, raising=False)
+    assert sources.data_identity("mnist", empty, results) == "download MNIST"  # a first run: torchvision downloads
+    monkeypatch.setenv(sources.ENV_DATA_ROOT, str(empty))  # the variable names a folder without the data
+    with pytest.raises(sources.DataRootError, match=f"no raw files under {empty} \\(set by GENGAP_DATA_ROOT\\)"):
+        sources.data_identity("mnist", empty, results)
+    # a finished run: the decoded dataset and its recorded identity stand, with a warning
+    identity = sources.data_identity("mnist", shared, results)
+    atomic.save_json({"identity": identity}, results / "datasets" / "mnist.source.json")
+    sources.prepare_dataset("mnist", shared, results / "datasets" / "mnist.pt")
+    warnings = []
+    for env in (str(empty), None):
+        if env is None:
+            monkeypatch.delenv(sources.ENV_DATA_ROOT)
+        assert sources.data_identity("mnist", empty, results, warn=warnings.append) == identity
+    assert len(warnings) == 2 and "keeping the decoded" in warnings[0] and str(empty) in warnings[0]
 
 
 def test_a_downloaded_dataset_keeps_its_identity_until_its_content_changes(tmp_path):

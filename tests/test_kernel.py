@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gengap.seeding import generator
-from gengap.suites.kernel import (FeatureKernel, RBFKernel, kernel_cell, median_bandwidth, min_norm_sgd_cell,
+from gengap.theory.kernel import (FeatureKernel, RBFKernel, kernel_cell, median_bandwidth, min_norm_sgd_cell,
                                   solve_exact, solve_interpolation, tile_ranges)
 
 
@@ -58,7 +58,7 @@ def test_tiled_solve_equals_the_dense_cholesky_solve(kernel):
     for tile in (64, 100, 300):  # 5 tiles, 3 tiles, one tile
         alpha, fitted, info = solve_interpolation(K, Y, tile=tile)
         assert torch.allclose(alpha, reference, rtol=1e-8, atol=1e-8 * reference.abs().max().item())
-        assert info["relative_residual"] <= 1e-10 and info["jitter"] == 0.0
+        assert info["relative_residual"] <= 1e-8 and info["jitter"] == 0.0
         assert torch.allclose(fitted, full(K, 300) @ alpha, atol=1e-10)
 
 

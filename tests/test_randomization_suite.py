@@ -16,11 +16,16 @@ from gengap.data.training_set import make_training_set
 from gengap.models import MODELS
 from gengap.report.summary import steps_to_accuracy, with_relative_time_to_fit
 from gengap.report.tables import rademacher, table1
-from gengap.train.cell import train_cell
+from gengap.cell import Cell
+from gengap.job import Job
+from gengap.settings import TrainingSettings
+from gengap.train.cell import CellFiles, train_cell
 
-SETTINGS = dict(lr=0.01, momentum=0.9, weight_decay=5e-4, dropout=0.0, batch_size=8, lr_decay=0.95,
-                lr_decay_examples=50_000, max_epochs=1, eval_every=1, preprocess="standardize",
-                stop={"criterion": "train_accuracy", "target": 1.0}, random_crop=False, crop_size=28)
+SETTINGS = TrainingSettings(weight_decay=5e-4, batch_size=8, lr_decay=0.95, max_epochs=1)
+
+
+def cell(model, corruption="true"):
+    return Cell("s", "cifar_like", corruption, 16, 0, 1, model)
 SPECS = [c if c != "labels" else "labels@0.5" for c in CORRUPTIONS]
 
 
@@ -34,14 +39,13 @@ def cifar_like():
 def test_every_corruption_and_model_trains_on_tiny_data(tmp_path, cifar_like, model, corruption):
     data = make_training_set(cifar_like, 16, 0, corruption)
     save_torch(data, tmp_path / "data.pt")  # as the pipeline writes it: with its digest
-    settings = dict(SETTINGS, random_crop=corruption == "true", dropout=0.5 if corruption == "gaussian" else 0.0)
-    paths = {k: tmp_path / f"{k}.x" for k in ("init_path", "final_path", "history_path", "record_path")}
-    record = train_cell(tmp_path / "data.pt", **paths, cell={"corruption": corruption}, model_name=model,
-                        settings=settings, seed=0, device="cpu", log=lambda m: None)
+    settings = SETTINGS.replace(random_crop=corruption == "true", dropout=0.5 if corruption == "gaussian" else 0.0)
+    files = CellFiles.in_folder(tmp_path)
+    record = train_cell(cell(model, corruption), settings, tmp_path / "data.pt", files, job=Job(log=lambda m: None))
     assert record["status"] in {"fitted", "max_epochs"} and record["epochs"] == 1
     assert record["model"]["input_shape"] == [3, 28, 28]  # CIFAR-sized images are cropped to 28
     assert record["model"]["num_classes"] == (2 if corruption == "rademacher" else 10)
-    assert json.loads(paths["record_path"].read_text())["steps"] == 2
+    assert json.loads(files.record.read_text())["steps"] == 2
 
 
 def test_rademacher_labels_are_balanced_binary(cifar_like):
@@ -120,9 +124,9 @@ def test_regularization_settings_are_crossed_into_the_grid():
     config = load(with_suite(regularization={"none": {}, "wd": {"weight_decay": 0.0005}, "crop": {"random_crop": True}}))
     grid = cells(config, "randomization")
     assert len(grid) == 2 * 2 * 3 and {c.reg for c in grid} == {"none", "wd", "crop"}
-    assert training_settings(config, "randomization", "mlp_1x512", "wd")["weight_decay"] == 0.0005
-    assert training_settings(config, "randomization", "mlp_1x512", "crop")["random_crop"] is True
-    assert training_settings(config, "randomization", "mlp_1x512", "none")["weight_decay"] == 0.0
+    assert training_settings(config, "randomization", "mlp_1x512", "wd").weight_decay == 0.0005
+    assert training_settings(config, "randomization", "mlp_1x512", "crop").random_crop is True
+    assert training_settings(config, "randomization", "mlp_1x512", "none").weight_decay == 0.0
     from gengap.config import ConfigError
 
     with pytest.raises(ConfigError, match="suites.randomization.regularization.wd: Additional properties"):
@@ -131,24 +135,25 @@ def test_regularization_settings_are_crossed_into_the_grid():
 
 def test_conv_cells_use_channels_last_on_cpu_and_repeat_exactly(tmp_path, cifar_like):
     from gengap.models import build_model
-    from gengap.train.cell import load_model, preferred_memory_format
+    from gengap.models import load_model
+    from gengap.train.cell import preferred_memory_format
 
     assert preferred_memory_format(build_model("alexnet_c8", (3, 28, 28)), torch.device("cpu")) == torch.channels_last
     assert preferred_memory_format(build_model("mlp_1x512", (3, 28, 28)), torch.device("cpu")) == torch.contiguous_format
     save_torch(make_training_set(cifar_like, 32, 0, "random_labels"), tmp_path / "data.pt")
     finals = []
     for run in ("a", "b"):
-        paths = {k: tmp_path / f"{run}_{k}.x" for k in ("init_path", "final_path", "history_path", "record_path")}
-        record = train_cell(tmp_path / "data.pt", **paths, cell={}, model_name="alexnet_c8",
-                            settings=dict(SETTINGS, max_epochs=3), seed=0, device="cpu", log=lambda m: None)
-        finals.append(torch.load(paths["final_path"], weights_only=True))
+        files = CellFiles.in_folder(tmp_path / run)
+        record = train_cell(cell("alexnet_c8", "random_labels"), SETTINGS.replace(max_epochs=3), tmp_path / "data.pt",
+                            files, job=Job(log=lambda m: None))
+        finals.append(torch.load(files.final, weights_only=True))
     assert all(torch.equal(finals[0][k], finals[1][k]) for k in finals[0])
     # weights saved from the channels_last net load into a default-layout one (as the measures
     # do) and reproduce the recorded training accuracy
     from gengap.data.preprocess import network_inputs
 
     data = torch.load(tmp_path / "data.pt", weights_only=True)
-    net = load_model(record, paths["final_path"]).eval()
+    net = load_model(record, files.final).eval()
     with torch.no_grad():
         accuracy = (net(network_inputs(data["train_x"], SETTINGS)).argmax(1) == data["train_y"]).float().mean()
     assert accuracy.item() == pytest.approx(record["final"]["train_accuracy"], abs=1e-6)

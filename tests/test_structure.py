@@ -5,14 +5,12 @@ import copy
 import yaml
 
 from gengap import config as plan
-from gengap.cell import Cell
-from gengap.data.preprocess import PREPROCESSING
-from gengap.data.training_set import SAMPLINGS
+from gengap.cell import SAMPLINGS, Cell
 from gengap.suites import KINDS
-from gengap.suites.kernel import KERNELS
+from gengap.theory.kernel import KERNELS
 from gengap.train.losses import LOSSES
-from gengap.train.loop import BATCH_ORDERS
-from gengap.train.precision import PRECISIONS
+from gengap.settings import BATCH_ORDERS, PRECISIONS, PREPROCESSING
+from helpers import REPO
 from workflow_helpers import TINY_CONFIG
 
 SCHEMA = yaml.safe_load(plan.SCHEMA_PATH.read_text())
@@ -27,7 +25,7 @@ def test_cell_path_and_wildcards_round_trip():
     assert Cell.from_wildcards(wildcards) == cell
     assert cell.other_draw().draw == 1 and cell.other_draw().other_draw() == cell
     assert set(Cell.WILDCARDS) == set(Cell.names())
-    assert Cell.WILDCARDS["sampling"].split("|") == sorted(SAMPLINGS)
+    assert Cell.WILDCARDS["sampling"].split("|") == list(SAMPLINGS)
     assert SCHEMA["$defs"]["train_suite"]["properties"]["sampling"]["enum"] == list(SAMPLINGS)
 
 
@@ -105,3 +103,24 @@ def test_log_axes_are_ticked_at_the_grid_without_minor_labels():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["300", "400", "600"]
     assert all(t.get_text() == "" for t in ax.xaxis.get_minorticklabels() + ax.yaxis.get_minorticklabels())
     plt.close(fig)
+
+
+def test_training_settings_are_defined_once():
+    """The schema's training keys are the settings type's fields; no default sits anywhere else."""
+    import re
+
+    from gengap import settings
+
+    defs = SCHEMA["$defs"]["training"]["properties"]
+    assert set(defs) == set(settings.NAMES)
+    assert all("default" not in spec for spec in SCHEMA["properties"]["training"].get("properties", {}).values())
+    config = plan.load(REPO / "config.yaml")
+    assert plan.training_settings(config, "randomization", "mlp_1x512") == settings.TrainingSettings(**{
+        k: v for k, v in config["training"].items()})
+    # no `.get("<setting>", default)` or `["<setting>"]` lookups on settings outside gengap.settings
+    pattern = re.compile(r"settings(?:\.get\(|\[)\"(" + "|".join(settings.NAMES) + r")\"")
+    offenders = [f"{p.relative_to(REPO)}:{m.group(0)}" for p in (REPO / "src" / "gengap").rglob("*.py")
+                 for m in pattern.finditer(p.read_text()) if p.name != "settings.py"]
+    offenders += [f"{p.relative_to(REPO)}:{m.group(0)}" for p in (REPO / "benchmarks").glob("*.py")
+                  for m in pattern.finditer(p.read_text())]
+    assert offenders == []

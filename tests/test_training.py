@@ -9,10 +9,9 @@ from gengap.train.losses import LOSSES
 from gengap.train.schedules import decay_start, lr_at_step
 from gengap.train.stopping import EvalStats, should_stop
 from gengap.models import build_model
+from gengap.settings import TrainingSettings
 
-SETTINGS = dict(lr=0.05, momentum=0.9, weight_decay=0.0, batch_size=32, lr_decay=0.95,
-                lr_decay_examples=50_000, max_epochs=200, eval_every=1,
-                stop={"criterion": "train_accuracy", "target": 1.0})
+SETTINGS = TrainingSettings(lr=0.05, batch_size=32, lr_decay=0.95, max_epochs=200)
 
 
 def toy_problem(n=128, d=20, seed=0):
@@ -37,7 +36,7 @@ def test_decay_after_an_accuracy_holds_the_rate_until_then():
     assert lr_at_step(500, lr=0.1, batch_size=100, decay=0.95, start=250) == pytest.approx(0.1 * 0.95 ** 0.5)
     x, y = toy_problem()
     out = fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y,
-              dict(SETTINGS, lr_decay=0.5, lr_decay_examples=128, lr_decay_after=0.5), seed=0, log=lambda m: None)
+              SETTINGS.replace(lr_decay=0.5, lr_decay_examples=128, lr_decay_after=0.5), seed=0, log=lambda m: None)
     first = next(h for h in out.history if h["train_accuracy"] >= 0.5)
     assert first["epoch"] > 1  # the rate was held for a while
     assert all(h["lr"] == 0.05 for h in out.history if h["epoch"] <= first["epoch"])
@@ -84,7 +83,7 @@ def test_fixed_batch_order_takes_the_same_batches_every_epoch():
     # Nagarajan & Kolter's experiments.py: batch i is points [64 i, 64 (i + 1)) of the drawn set,
     # every epoch; gengap's default reshuffles every epoch
     x, y = toy_problem(n=96)
-    settings = dict(SETTINGS, max_epochs=3, stop={"criterion": "epochs"})
+    settings = SETTINGS.replace(max_epochs=3, stop={"criterion": "epochs"})
 
     def batches(order):
         seen = []
@@ -94,7 +93,7 @@ def test_fixed_batch_order_takes_the_same_batches_every_epoch():
             return x[idx]
 
         torch.manual_seed(0)
-        fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, dict(settings, batch_order=order), seed=0,
+        fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, settings.replace(batch_order=order), seed=0,
             log=lambda m: None, batch_inputs=record)
         return [seen[i : i + 3] for i in range(0, len(seen), 3)]  # 3 batches of 32 per epoch
 
@@ -109,7 +108,7 @@ def test_fixed_batch_order_takes_the_same_batches_every_epoch():
 
 def test_epoch_cap_is_reported_when_the_rule_is_not_met():
     x, y = toy_problem()
-    out = fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, dict(SETTINGS, max_epochs=2),
+    out = fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, SETTINGS.replace(max_epochs=2),
               seed=0, log=lambda m: None)
     assert out.status == "max_epochs" and out.epochs == 2 and out.steps_to_fit is None
 
@@ -120,7 +119,7 @@ def test_same_seed_gives_identical_weights_on_cpu():
     for _ in range(2):
         torch.manual_seed(1)
         net = build_model("mlp_1x512", (1, 1, 20), 10)
-        fit(net, x, y, dict(SETTINGS, max_epochs=3), seed=5, log=lambda m: None)
+        fit(net, x, y, SETTINGS.replace(max_epochs=3), seed=5, log=lambda m: None)
         nets.append(net)
     for a, b in zip(nets[0].parameters(), nets[1].parameters()):
         assert torch.equal(a, b)
@@ -136,12 +135,13 @@ def test_non_finite_loss_is_recorded_as_diverged_not_raised():
 
 def test_killed_run_resumes_from_checkpoint_with_identical_result(tmp_path):
     x, y = toy_problem()
-    settings = dict(SETTINGS, max_epochs=6, stop={"criterion": "epochs"})
+    settings = SETTINGS.replace(max_epochs=6, stop={"criterion": "epochs"})
 
     def run(log, ckpt=None):
         torch.manual_seed(3)
         net = build_model("mlp_1x512", (1, 1, 20), 10, dropout=0.3)  # dropout: the global RNG matters
-        fit(net, x, y, settings, seed=2, log=log, checkpoint=ckpt, checkpoint_seconds=0, progress_seconds=0)
+        fit(net, x, y, settings, seed=2, log=log, checkpoint=ckpt, checkpoint_seconds=0, progress_seconds=0,
+            identity="run" if ckpt else "")
         return net
 
     reference = run(lambda m: None)
@@ -171,11 +171,11 @@ def test_precision_is_a_training_setting_restored_after_training():
     for precision in ("float32", "tf32", "bf16"):
         torch.manual_seed(0)
         net = build_model("mlp_1x512", (1, 1, 20), 10)
-        runs[precision] = fit(net, x, y, dict(SETTINGS, max_epochs=3, precision=precision), seed=0, log=lambda m: None)
+        runs[precision] = fit(net, x, y, SETTINGS.replace(max_epochs=3, precision=precision), seed=0, log=lambda m: None)
         assert (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32) == before
     # on a CPU tf32 changes nothing; bf16 autocast rounds the forward pass, so the losses differ
     assert [h["train_loss"] for h in runs["tf32"].history] == [h["train_loss"] for h in runs["float32"].history]
     assert runs["bf16"].history[-1]["train_loss"] != runs["float32"].history[-1]["train_loss"]
     assert runs["bf16"].history[-1]["train_loss"] == pytest.approx(runs["float32"].history[-1]["train_loss"], rel=0.1)
     with pytest.raises(ValueError, match="precision = 'fp8'"):
-        fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, dict(SETTINGS, precision="fp8"), seed=0, log=lambda m: None)
+        fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, SETTINGS.replace(precision="fp8"), seed=0, log=lambda m: None)

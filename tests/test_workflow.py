@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from figure_checks import check_run_figures
 from gengap.publish import publish
 from workflow_helpers import TINY_CONFIG, make_workdir, planned_jobs, snakemake, write_config
 
@@ -44,6 +45,7 @@ def test_complete_run_produces_summaries_and_figures(finished):
     for name in ("label_noise", "loss_curves"):
         for ext in ("png", "pdf"):
             assert (finished / f"results/figures/randomization/{name}.{ext}").stat().st_size > 1000
+    check_run_figures(finished / "results", "randomization", ["label_noise", "loss_curves"])
     cell = finished / "results/cells/randomization/mnist/labels@0.5/n128/distinct/seed0/draw1/mlp_1x512/none"
     files = {"init.pt", "final.pt", "history.parquet", "record.json", "measures.parquet"}
     assert {p.name for p in cell.iterdir()} == files | {f + ".sha256" for f in files}  # each with its digest
@@ -86,6 +88,20 @@ def test_adding_a_seed_schedules_only_the_new_cells(workdir):
     write_config(workdir, config)
     assert planned_jobs(workdir) == {"training_set": 2, "train": CELLS, "measure": CELLS,
                                      "summarize": 1, "history": 1, "figure": 2, "overview": 1, "paper_vs_gengap": 1}
+
+
+def test_a_missing_data_root_reruns_nothing_and_changes_nothing(workdir, tmp_path):
+    """A new shell without GENGAP_DATA_ROOT, or one pointing nowhere, on a finished run: the decoded
+    dataset stands (a warning names the root); with the root restored, a new seed plans only its
+    cells, however the mistaken runs went."""
+    before = {p: p.stat().st_mtime_ns for p in (workdir / "results").rglob("*") if p.is_file()}
+    for root in (None, str(tmp_path / "nowhere")):
+        assert planned_jobs(workdir, data_root=root) == {}
+        run = snakemake(workdir, "--cores", "1", data_root=root)
+        assert "keeping the decoded" in run.stderr and "Nothing to be done" in run.stdout + run.stderr
+    after = {p: p.stat().st_mtime_ns for p in (workdir / "results").rglob("*") if p.is_file()}
+    assert {p for p in after if after[p] != before.get(p)} <= {p for p in after if "/logs/" in str(p)}
+    test_adding_a_seed_schedules_only_the_new_cells(workdir)
 
 
 def test_editing_measure_code_reruns_measures_not_training(workdir):
@@ -160,15 +176,14 @@ def test_bounds_hypersphere_and_theory_suites_run_end_to_end(tmp_path):
     assert (kern.loc[kern["kind"] == "kernel", "train_error"] == 0).all()
     for suite, figs in (("bounds", ["bounds_vs_n", "distances_vs_n"]), ("sphere", ["hypersphere"]),
                         ("expr", ["expressivity"]), ("kern", ["kernel"])):
-        for name in figs:
-            assert (res / f"figures/{suite}/{name}.png").exists()
+        check_run_figures(res, suite, figs)
     assert planned_jobs(workdir) == {}
     assert_report_holds(workdir, {"bounds": ["bounds_vs_n", "distances_vs_n"], "sphere": ["hypersphere"],
                                   "expr": ["expressivity"], "kern": ["kernel"]})
     paper = pd.read_parquet(res / "paper_vs_gengap.parquet")
     # suites of this config named as in the paper values file are measured, the rest "not run"
-    assert (paper["gengap_scale"] == "not run").all()
-    # an edit of the paper values reruns only the comparison
+    assert (paper["gengap_scale"] == "not in this run").all() and (paper["verdict"] == "not run").all()
+    # an edit of the paper values reruns the comparison and the figures that state its verdicts
     values = workdir / "workflow/report/paper_values.csv"
     values.write_text(values.read_text().replace("0.8905", "0.8906"))
-    assert planned_jobs(workdir) == {"paper_vs_gengap": 1}
+    assert planned_jobs(workdir) == {"paper_vs_gengap": 1, "figure": 5}

@@ -51,8 +51,13 @@ def write_config(workdir: Path, config: dict) -> None:
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(workdir / "src"), GENGAP_DATA_ROOT=str(shared_data_root()))
+def snakemake(workdir: Path, *args: str, check: bool = True, data_root: str | None = "shared") -> subprocess.CompletedProcess:
+    """``python -m snakemake`` in ``workdir``; ``data_root``: $GENGAP_DATA_ROOT (the shared data by
+    default, None: unset)."""
+    env = dict(os.environ, PYTHONPATH=str(workdir / "src"))
+    env.pop("GENGAP_DATA_ROOT", None)
+    if data_root is not None:
+        env["GENGAP_DATA_ROOT"] = str(shared_data_root()) if data_root == "shared" else data_root
     proc = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=900)
     if check and proc.returncode != 0:
@@ -60,9 +65,9 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return proc
 
 
-def planned_jobs(workdir: Path) -> dict[str, int]:
+def planned_jobs(workdir: Path, data_root: str | None = "shared") -> dict[str, int]:
     """Jobs a dry run would execute, by rule ({} when nothing is to be done)."""
-    proc = snakemake(workdir, "--dry-run", "--cores", "1")
+    proc = snakemake(workdir, "--dry-run", "--cores", "1", data_root=data_root)
     out = proc.stdout + proc.stderr
     if "Nothing to be done" in out:
         return {}

@@ -6,8 +6,15 @@ train job's record) derives from this one type, so adding a grid dimension is ad
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Mapping
+
+from gengap.settings import TrainingSettings
+
+# How a training set's n points are drawn from the dataset (the cell field ``sampling``).
+SAMPLINGS = ("distinct", "replacement")
 
 
 @dataclass(frozen=True, order=True)
@@ -33,7 +40,7 @@ class Cell:
     # What each wildcard may match (names are registry names; corruptions may hold @ and .).
     WILDCARDS = {"suite": r"[A-Za-z0-9_]+", "dataset": r"[A-Za-z0-9_]+", "corruption": r"[A-Za-z0-9_@.]+",
                  "n": r"\d+", "seed": r"\d+", "draw": r"\d+", "model": r"[A-Za-z0-9_]+",
-                 "reg": r"[A-Za-z0-9_]+", "sampling": r"distinct|replacement"}
+                 "reg": r"[A-Za-z0-9_]+", "sampling": "|".join(SAMPLINGS)}
 
     @classmethod
     def names(cls) -> list[str]:
@@ -62,3 +69,10 @@ class Cell:
         """The same cell trained on the other sample (S2 for S1 and back)."""
         return replace(self, draw=2 if self.draw == 1 else 1)
 
+    def identity(self, settings: TrainingSettings, training_set: str | None, code: str) -> str:
+        """What the cell's result depends on, as one key: the content of its training set (its
+        digest), the digest of the code it runs, its model, settings and seed; no paths, no
+        machine details. Keys the checkpoint and is recorded."""
+        blob = json.dumps({"training_set": training_set, "code": code, "model": self.model,
+                           "settings": settings.identity(), "seed": self.seed}, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]

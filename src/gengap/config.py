@@ -24,7 +24,9 @@ from gengap.models import MODELS
 from gengap.registry import UnknownNameError
 from gengap.report.figures import FIGURES
 from gengap.report.tables import TABLES
+from gengap.settings import TrainingSettings, base_defaults
 from gengap.suites import KINDS, SuiteKind
+from gengap.suites.train import TrainingKind
 from gengap.train.stopping import STOP_RULES
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
@@ -51,7 +53,10 @@ def deep_merge(base: dict, override: dict, null_removes: bool = False) -> dict:
 
 
 def normalize(config: dict) -> dict:
-    """YAML reads an unquoted ``true`` as a boolean: accept it as the corruption ``"true"``."""
+    """YAML reads an unquoted ``true`` as a boolean: accept it as the corruption ``"true"``; and
+    ``--config gpu=true`` arrives as the string "true": read it as the boolean."""
+    if config.get("gpu") in ("true", "false"):
+        config["gpu"] = config["gpu"] == "true"
     for suite in (config.get("suites") or {}).values():
         if isinstance(suite, dict) and isinstance(suite.get("corruptions"), list):
             suite["corruptions"] = ["true" if c is True else c for c in suite["corruptions"]]
@@ -73,34 +78,90 @@ def apply_preset(config: dict) -> dict:
 
 
 def validate(config: dict) -> dict:
-    """Snakemake's validation against the schema (fills in defaults); an error names the key."""
-    from snakemake.exceptions import WorkflowError
+    """Validation against the schema, every problem at once (``schema_problems``), then Snakemake's
+    validation, which fills in the schema's defaults. The defaults of the top-level ``training``
+    are ``gengap.settings``' (the one definition), filled in after the config's own keys, in field
+    order."""
     from snakemake.utils import validate as snakemake_validate
 
-    try:
-        snakemake_validate(config, str(SCHEMA_PATH))
-    except WorkflowError as err:
-        cause = err.__cause__ or err.__context__  # Snakemake raises it inside `except ValidationError`
-        if not isinstance(cause, jsonschema.ValidationError):
-            raise
-        raise ConfigError(_describe(cause)) from None
+    problems = schema_problems(config)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    snakemake_validate(config, str(SCHEMA_PATH))
+    training = config["training"]
+    for key, value in base_defaults().items():
+        training.setdefault(key, copy.deepcopy(value))
     return config
 
 
-def _describe(err: jsonschema.ValidationError) -> str:
-    """``models.mlp_1x512.max_epochs: 0 is less than the minimum of 1`` (the deepest error)."""
-    while err.context:  # anyOf / if-then: the branch that got furthest says most
+def _schema() -> dict:
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def schema_problems(config: dict) -> list[str]:
+    """Every way ``config`` breaks the schema, one line each, naming the key path, the value and
+    what is allowed. A suite with an unknown ``kind`` is reported as that, not as the keys its
+    kind would have allowed."""
+    schema = _schema()
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(config))
+    flat = [leaf for e in errors for leaf in _leaves(e)]
+    bad_kind = {tuple(e.absolute_path)[:-1] for e in flat if list(e.absolute_path)[-1:] == ["kind"]}
+    incomplete = {tuple(e.absolute_path) for e in flat if e.validator == "required"}
+    problems = []
+    for err in sorted(flat, key=lambda e: [str(p) for p in e.absolute_path]):
+        path = tuple(err.absolute_path)
+        if path in bad_kind and err.validator in ("unevaluatedProperties", "required"):
+            continue  # a consequence of the unknown kind
+        if path in incomplete and err.validator == "unevaluatedProperties":
+            continue  # a kind's keys go unevaluated when its required ones are missing
+        line = _describe(err, config, schema)
+        if line not in problems:
+            problems.append(line)
+    return problems
+
+
+def _leaves(err: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """The errors that say most: inside anyOf / if-then, the branch that got furthest."""
+    while err.context:
         err = max(err.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
-    key = ".".join(map(str, err.absolute_path)) or "config"
+    return [err]
+
+
+def _suite_keys(config: dict, schema: dict, suite: str) -> list[str]:
+    """Every key a suite of its kind may have: the common ones and its kind's."""
+    defs = schema["$defs"]
+    kind = ((config.get("suites") or {}).get(suite) or {}).get("kind", "train")
+    return sorted({*defs["suite"]["properties"], *defs.get(f"{kind}_suite", {}).get("properties", {})})
+
+
+def _describe(err: jsonschema.ValidationError, config: dict | None = None, schema: dict | None = None) -> str:
+    """``models.mlp_1x512.max_epochs: 0 is less than the minimum of 1 (config['models']...)``."""
+    path = list(err.absolute_path)
+    key = ".".join(map(str, path)) or "config"
+    where = "".join(f"[{p!r}]" for p in path)
     if err.validator == "required":
         missing = err.message.split("'")[1]
-        return f"{key}.{missing}: missing (required)"
+        return f"{key}.{missing}: missing (required)" if path else f"{missing}: missing (required)"
     hint = ""
     if err.validator in ("additionalProperties", "unevaluatedProperties"):
-        allowed = ", ".join(sorted(err.schema.get("properties", {})))
-        hint = f" ({err.schema.get('title', 'allowed')} keys: {allowed})" if allowed else ""
-    where = "".join(f"[{p!r}]" for p in err.absolute_path)
+        if len(path) == 2 and path[0] == "suites" and config is not None:
+            allowed = _suite_keys(config, schema or _schema(), path[1])
+            title = f"a {((config['suites'].get(path[1]) or {}).get('kind', 'train'))} suite's"
+        else:
+            allowed, title = sorted(err.schema.get("properties", {})), err.schema.get("title", "allowed")
+        hint = f" ({title} keys: {', '.join(allowed)})" if allowed else ""
+    elif err.validator == "type" and isinstance(err.instance, str) and _is_number(err.instance):
+        hint = (f" (YAML reads {err.instance} as text: write it with a decimal point and a signed exponent, "
+                f"e.g. {float(err.instance):.1e}, or as {float(err.instance):g})")
     return f"{key}: {err.message}{hint} (config{where})"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 
 
 def resolve(config: dict) -> dict:
@@ -188,7 +249,7 @@ def check(config: dict) -> None:
         _check_names(DATASETS, f"{where}.datasets", suite["datasets"])
         _check_sizes(suite, where)
         _check_names(FIGURES, f"{where}.figures", suite["figures"])
-        if kind_of(suite).trains:
+        if isinstance(kind_of(suite), TrainingKind):  # registry-backed checks of training grids
             _check_training_suite(suite, where)
             _check_crop_sizes(config, suite_name)
 
@@ -202,7 +263,7 @@ def _check_crop_sizes(config: dict, suite_name: str) -> None:
             continue
         for model in suite["models"]:
             for reg in suite["regularization"]:
-                size = training_settings(config, suite_name, model, reg)["crop_size"]
+                size = training_settings(config, suite_name, model, reg).crop_size
                 if size > min(info.shape[1:]):
                     raise ConfigError(
                         f"suites.{suite_name}: crop_size = {size} (model {model}, regularization {reg}) is "
@@ -255,7 +316,7 @@ def kind_of(suite: dict) -> SuiteKind:
 
 def suite_cells(config: dict, suite: str) -> dict:
     """Every cell of a suite, by cell id (a relative path): ``Cell`` objects for training
-    suites, plain specs for computed kinds."""
+    suites, plain specs (dicts) for computed kinds."""
     return kind_of(config["suites"][suite]).cells(suite, config["suites"][suite])
 
 
@@ -269,7 +330,7 @@ def measure_options(config: dict, suite: str) -> dict:
     return {**config["measure_options"], **(config["suites"][suite].get("measure_options") or {})}
 
 
-def training_settings(config: dict, suite: str, model: str, reg: str = "none") -> dict:
+def training_settings(config: dict, suite: str, model: str, reg: str = "none") -> TrainingSettings:
     """Defaults <- per-model <- per-suite <- the cell's regularization setting: what one cell
     trains with. A stopping rule replaces the one below it whole (its options belong to it)."""
     settings = copy.deepcopy(config["training"])
@@ -277,7 +338,7 @@ def training_settings(config: dict, suite: str, model: str, reg: str = "none") -
     for layer in ((config.get("models") or {}).get(model) or {}, suite_cfg.get("training") or {},
                   (suite_cfg.get("regularization") or {}).get(reg) or {}):
         settings.update(copy.deepcopy(layer))
-    return settings
+    return TrainingSettings.from_mapping(settings)
 
 
 def load(path: str | Path, preset: str | None = None) -> dict:

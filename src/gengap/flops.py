@@ -13,15 +13,15 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from gengap.data.preprocess import network_inputs
+from gengap.data.sources import DATASETS
 from gengap.models import build_model
+from gengap.settings import TrainingSettings
 from gengap.train.losses import LOSSES
 
 
-def network_input_shape(dataset: str, settings: dict) -> tuple[int, int, int]:
+def network_input_shape(dataset: str, settings: TrainingSettings) -> tuple[int, int, int]:
     """(C, H, W) a cell's network sees: the stored shape through the cell's own preprocessing."""
-    from gengap.data.preprocess import network_inputs
-    from gengap.data.sources import DATASETS
-
     return tuple(network_inputs(torch.zeros(1, *DATASETS[dataset].shape), settings).shape[1:])
 
 

@@ -22,6 +22,33 @@ from pathlib import Path
 _held: list = []  # open lock files: a slot stays taken while this process lives
 
 
+class GPURequestError(RuntimeError):
+    """A device that cannot be had where the jobs run."""
+
+
+def gpu_request(gpu: bool | str, device: str, local: bool, cuda: bool) -> tuple[int, str]:
+    """GPUs each training, measure and theory job asks for (the ``gpu`` resource), and why.
+
+    ``gpu`` (config): ``true`` / ``false`` decide; ``auto`` asks this host's torch only when the
+    jobs run here (``local``): on a cluster the submitting host is not where jobs run (a login node
+    without GPUs would send every job to train on CPUs), so there ``auto`` asks for none and says
+    so; set ``gpu: true`` in your cluster profile's ``config``. ``device: cpu`` asks for none;
+    ``device: cuda`` on a local run without CUDA is an error before any job runs."""
+    if device == "cuda" and local and not cuda:
+        raise GPURequestError("device: cuda, but torch sees no CUDA device on this host, where the jobs would run; "
+                              "use device: auto or cpu, or run where a GPU is")
+    if device == "cpu":
+        return 0, "device: cpu"
+    if device == "cuda" and gpu is not False:
+        return 1, "device: cuda"
+    if gpu is True or gpu is False:
+        return int(gpu), f"gpu: {str(gpu).lower()} in the config"
+    if local:
+        return int(cuda), f"gpu: auto, {'CUDA' if cuda else 'no CUDA'} on this host, where the jobs run"
+    return 0, ("gpu: auto on a cluster asks for no GPU: the submitting host cannot tell; "
+               "set gpu: true (your profile's config) to train on GPUs")
+
+
 def visible_gpus(env: dict | None = None) -> list[str]:
     """The GPUs this job may use: ``CUDA_VISIBLE_DEVICES`` when set, else what ``nvidia-smi``
     lists (without starting CUDA, which would freeze the device list); [] without GPUs."""

@@ -98,9 +98,20 @@ def stop_after_sigterm(log: Log, what: str) -> None:
 STARTED = "job started: "
 
 
+def process_age() -> float | None:
+    """Seconds since this process started (Linux: /proc), None where that cannot be read."""
+    try:
+        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])  # field 22: start time, clock ticks after boot
+            return float(uptime.read().split()[0]) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _describe_attempt(job, earlier: str) -> str:
     """The attempt's number is counted from the log (a job inside a cluster bundle is told
-    attempt 1 by Snakemake whatever the bundle's attempt), then where and with what limit."""
+    attempt 1 by Snakemake whatever the bundle's attempt), then where and with what limit, and
+    how long the process took to get here (interpreter, imports: ``benchmarks/job_overhead.py``)."""
     attempt = 1 + sum(STARTED in line for line in earlier.splitlines())
     parts = [f"attempt {attempt}", f"host {platform.node()}"]
     runtime = job.resources.get("runtime")
@@ -108,6 +119,9 @@ def _describe_attempt(job, earlier: str) -> str:
         parts.append(f"runtime limit {runtime} min")
     if os.environ.get("SLURM_JOB_ID"):
         parts.append(f"SLURM job {os.environ['SLURM_JOB_ID']}")
+    age = process_age()
+    if age is not None:
+        parts.append(f"start-up {age:.2f} s")
     return STARTED + ", ".join(parts)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from gengap.config import kind_of, load, suite_cells, training_settings
+from gengap.suites.train import TrainingKind
 from gengap.flops import flops_per_example, matmul_rate, network_input_shape
 
 
@@ -48,12 +49,12 @@ def project(config: dict, rate_flops: float, efficiency: float = 1.0, epochs: in
     per_model: dict = defaultdict(lambda: {"cells": 0, "flops": 0.0, "examples": 0.0, "measured_s": float("nan")})
     cost_cache: dict = {}
     for suite, cfg in config["suites"].items():
-        if not kind_of(cfg).trains:
+        if not isinstance(kind_of(cfg), TrainingKind):  # only training cells cost training time
             continue
         for cell in suite_cells(config, suite).values():
             settings = training_settings(config, suite, cell.model, cell.reg)
             shape = network_input_shape(cell.dataset, settings)
-            key = (cell.model, shape, settings.get("loss", "cross_entropy"))
+            key = (cell.model, shape, settings.loss)
             if key not in cost_cache:
                 cost_cache[key] = flops_per_example(cell.model, shape, loss=key[2])
             cost = cost_cache[key]
@@ -62,12 +63,12 @@ def project(config: dict, rate_flops: float, efficiency: float = 1.0, epochs: in
                 row["epochs"], row["source"] = done.loc[(suite, cell.model), "epochs"], "measured"
                 row["measured_s"] = done.loc[(suite, cell.model), "wall_time_s"]
             elif epochs:
-                row["epochs"], row["source"] = min(epochs, settings["max_epochs"]), "--epochs"
+                row["epochs"], row["source"] = min(epochs, settings.max_epochs), "--epochs"
             else:
-                row["epochs"], row["source"] = settings["max_epochs"], "epoch cap"
+                row["epochs"], row["source"] = settings.max_epochs, "epoch cap"
             row["cells"] += 1
             row["examples"] += row["epochs"] * cell.n
-            row["flops"] += row["epochs"] * cell.n * (cost["train"] + cost["eval"] / int(settings.get("eval_every", 1)))
+            row["flops"] += row["epochs"] * cell.n * (cost["train"] + cost["eval"] / settings.eval_every)
     rows = [{"suite": s, "model": m, **v} for (s, m), v in per_model.items()]
     out = pd.DataFrame(rows, columns=["suite", "model", "cells", "epochs", "source", "examples", "flops", "measured_s"])
     out["projected_s"] = out["flops"] / (rate_flops * efficiency)

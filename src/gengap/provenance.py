@@ -2,10 +2,13 @@
 
 A job's code is its workflow script, every gengap module the script imports (directly or
 through other modules, including imports inside functions, and every member of a package that
-imports its members automatically), and the registered items the job uses. Registered items
-(models, corruptions, measures, losses, stopping rules, figures, tables: anything in a
+imports its members automatically: ``gengap.registry.import_members``), and the registered items
+the job uses. Registered items (models, corruptions, measures, losses, stopping rules, figures,
+tables, paper quantities, suite kinds, computed-cell runners: anything in a
 ``gengap.registry.Registry``) are cut out of their module's text and enter only the jobs that
-use them, with the registered items they reference. So editing a module reruns the jobs that
+use them, with the registered items they reference. Every gengap module is imported before the
+first digest, so which registries exist, and what is registered, does not depend on what
+happened to be imported first. So editing a module reruns the jobs that
 import it, editing one model reruns only that model's cells, and adding a model, a corruption
 or a measure reruns nothing that existed.
 
@@ -26,10 +29,16 @@ from typing import Callable, Iterable
 PACKAGE = "gengap"
 ROOT = Path(__file__).resolve().parent
 SCRIPTS = ROOT.parents[1] / "workflow" / "scripts"
-# Packages whose import fills a registry (imported before registered code is looked up).
-REGISTRY_PACKAGES = ("gengap.models", "gengap.measures", "gengap.data.corruptions", "gengap.data.sources",
-                     "gengap.train.losses", "gengap.train.stopping", "gengap.report.figures",
-                     "gengap.report.tables", "gengap.suites")
+
+
+@lru_cache(maxsize=None)
+def _import_everything() -> None:
+    """Import every gengap module: every registry exists and is filled, every auto-importing
+    package is known, whatever was imported before."""
+    for path in sorted(ROOT.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join((PACKAGE, *parts[:-1])) if parts[-1] == "__init__" else ".".join((PACKAGE, *parts))
+        importlib.import_module(name)
 
 
 def module_file(name: str) -> Path:
@@ -58,8 +67,8 @@ def _imports(path: Path) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
                 else:
                     modules.add(node.module)
                     names.add((node.module, alias.name))
-    if path.name == "__init__.py" and "pkgutil.iter_modules" in text:  # imports all its members
-        package = ".".join([PACKAGE, *path.parent.relative_to(ROOT).parts])
+    package = ".".join([PACKAGE, *path.parent.relative_to(ROOT).parts]) if path.name == "__init__.py" else None
+    if package in _auto_importing():  # imports all its members
         modules.update(f"{package}.{p.stem}" for p in path.parent.glob("*.py") if p.stem != "__init__")
     for name in list(modules):  # importing a.b.c runs a/__init__ and a/b/__init__ first
         parts = name.split(".")
@@ -83,11 +92,17 @@ def module_closure(roots: Iterable[str]) -> tuple[set[str], set[tuple[str, str]]
     return seen, names
 
 
+def _auto_importing() -> set[str]:
+    _import_everything()
+    from gengap.registry import AUTO_IMPORTING
+
+    return AUTO_IMPORTING
+
+
 @lru_cache(maxsize=None)
 def registered() -> dict[tuple[str, str], Callable]:
-    """Every registered function or pattern factory, by (module, qualified name)."""
-    for package in REGISTRY_PACKAGES:
-        importlib.import_module(package)
+    """Every registered function, class or pattern factory, by (module, qualified name)."""
+    _import_everything()
     from gengap.registry import REGISTRIES
 
     return {(fn.__module__, fn.__qualname__): fn for reg in REGISTRIES for fn in reg.definitions()}
@@ -164,9 +179,11 @@ def _script_code(script: str) -> tuple[str, tuple[Callable, ...]]:
     return path.read_text() + text, items
 
 
+@lru_cache(maxsize=None)
 def code_digest(script: str, *items: Callable | None) -> str:
     """Digest of the code a job of ``workflow/scripts/<script>.py`` runs, with the registered
-    ``items`` it uses (None entries are ignored: plain data entries of a registry)."""
+    ``items`` it uses (None entries are ignored: plain data entries of a registry). Computed once
+    per distinct (script, items): a grid of 10,000 cells has a handful of them."""
     text, imported = _script_code(script)
     h = hashlib.sha256(text.encode())
     for fn in item_closure([*imported, *items]):

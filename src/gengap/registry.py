@@ -8,6 +8,20 @@ from typing import Callable, Generic, Iterator, TypeVar
 
 T = TypeVar("T")
 REGISTRIES: list["Registry"] = []  # every registry, so provenance can tell registered code apart
+AUTO_IMPORTING: set[str] = set()  # packages that import all their modules (``import_members``)
+
+
+def import_members(package: str, path, skip: tuple[str, ...] = ()) -> None:
+    """Import every module of ``package`` (a package's ``__init__`` calls this with its
+    ``__path__``) so that the items they register are there; adding a module is then all it
+    takes to add items. The package is recorded: a job that imports it imports them all."""
+    import importlib
+    import pkgutil
+
+    AUTO_IMPORTING.add(package)
+    for mod in pkgutil.iter_modules(path):
+        if mod.name not in skip:
+            importlib.import_module(f"{package}.{mod.name}")
 
 
 class UnknownNameError(KeyError):
@@ -97,5 +111,9 @@ class Registry(Generic[T]):
 
 
 def _code_of(item: object) -> Callable | None:
-    fn = getattr(item, "fn", item)  # entries such as corruptions wrap their function
+    """The code an item runs: itself (a function or class), the function an entry wraps (``fn``:
+    corruptions), or what an object names as its code (``definition()``: suite kinds, their class)."""
+    if callable(getattr(item, "definition", None)):
+        return item.definition()
+    fn = getattr(item, "fn", item)
     return fn if inspect.isfunction(fn) or inspect.isclass(fn) else None

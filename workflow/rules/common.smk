@@ -2,25 +2,50 @@
 # A cell's key, folder and training set come from gengap.cell.Cell; what a suite outputs and
 # how its cells run come from its kind (gengap.suites.KINDS).
 
+import functools
+
+from snakemake.logging import logger
+
 import torch
 
 from gengap.cell import Cell
 from gengap.config import kind_of, measure_options, suite_cells, training_settings
 from gengap.data.corruptions import CORRUPTIONS, parse_corruption
 from gengap.data.sources import DATASETS, data_identity, data_root
+from gengap.gpus import gpu_request
 from gengap.measures import MEASURES
 from gengap.models import MODELS
 from gengap.provenance import code_digest
 from gengap.report.figures import FIGURES
+from gengap.report.paper import QUANTITIES
 from gengap.report.tables import TABLES
+from gengap.theory import RUNNERS
 from gengap.train.losses import LOSSES
 from gengap.train.stopping import STOP_RULES
 
 R = config["results_dir"]
-# Jobs that will train on a GPU declare it, so a profile can cap them (resources: gpu=N). The
-# device itself is an execution setting (config, read by the job), not part of a job's identity.
-DEVICE = config["device"]
-USES_GPU = int(DEVICE == "cuda" or (DEVICE == "auto" and torch.cuda.is_available()))
+
+
+# Jobs that will train on a GPU declare it (resources: gpu), so a profile can cap them locally and
+# SLURM gives them one. Decided from the config (gengap.gpus.gpu_request), once, when the DAG is
+# built (the executor is known then), and said at the start of the run. The device itself is an
+# execution setting (config, read by the job), not part of a job's identity.
+@functools.cache
+def gpus_per_job():
+    count, why = gpu_request(
+        config["gpu"],
+        config["device"],
+        local=workflow.local_exec,
+        cuda=torch.cuda.is_available(),
+    )
+    logger.info(
+        f"GPU request: every train, measure and suite_cell job asks for {count} GPU ({why})"
+    )
+    return count
+
+
+def uses_gpu(wildcards):
+    return gpus_per_job()
 
 
 def attempt_minutes(minutes):
@@ -59,6 +84,10 @@ def cell_files(suite, name):
     return [f"{R}/cells/{cell_id}/{name}" for cell_id in suite_cells(config, suite)]
 
 
+def suite_config(wc):
+    return config["suites"][wc.suite]
+
+
 def other_draw(wc):
     """The cell trained on the other draw (S2 for S1 and back), for suites with two draws."""
     if config["suites"][wc.suite]["draws"] < 2:
@@ -75,24 +104,16 @@ def all_outputs():
 
 
 def summary_inputs(wc):
-    """Training suites: every cell's measures and record; computed kinds: every cell's row."""
-    if suite_kind(wc).trains:
-        return {
-            "measures": cell_files(wc.suite, "measures.parquet"),
-            "records": cell_files(wc.suite, "record.json"),
-            "histories": cell_files(wc.suite, "history.parquet"),
-        }
-    return {
-        "rows": [
-            f"{R}/theory/{wc.suite}/{c}.parquet" for c in suite_cells(config, wc.suite)
-        ]
-    }
+    """What the suite's summary is gathered from, by role: its kind says."""
+    return suite_kind(wc).summary_inputs(R, wc.suite, suite_config(wc))
 
 
 def figure_inputs(wc):
-    inputs = {"summary": f"{R}/summary/{wc.suite}.parquet"}
-    if suite_kind(wc).trains:
-        inputs["history"] = f"{R}/summary/history/{wc.suite}.parquet"
+    """The suite's summary (and histories) as its kind says, its slopes where it fits them, and
+    the papers' values (the verdicts under the figure)."""
+    inputs = dict(suite_kind(wc).figure_inputs(R, wc.suite), paper_values=PAPER_VALUES)
+    if suite_config(wc).get("slopes"):
+        inputs["slopes"] = f"{R}/summary/{wc.suite}_slopes.parquet"
     return inputs
 
 
@@ -121,8 +142,16 @@ def dataset_code(wc):
     return code_digest("prepare_dataset", DATASETS.definition(wc.dataset))
 
 
+@functools.cache
+def dataset_identity_of(dataset):
+    """Once per dataset and run: its source identity (a missing data root warns once)."""
+    return data_identity(
+        dataset, data_root(config["data_root"]), R, warn=lambda msg: logger.warning(msg)
+    )
+
+
 def dataset_identity(wc):
-    return data_identity(wc.dataset, data_root(config["data_root"]), R)
+    return dataset_identity_of(wc.dataset)
 
 
 def corruption_code(wc):
@@ -136,8 +165,8 @@ def train_code(wc):
     return code_digest(
         "train",
         MODELS.definition(wc.model),
-        LOSSES.definition(settings["loss"]),
-        STOP_RULES.definition(settings["stop"]["criterion"]),
+        LOSSES.definition(settings.loss),
+        STOP_RULES.definition(settings.stop["criterion"]),
     )
 
 

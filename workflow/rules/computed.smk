@@ -13,12 +13,14 @@ rule suite_cell:
         "../envs/gengap.yaml"
     threads: 2
     resources:
-        gpu=USES_GPU,
+        gpu=uses_gpu,
         mem_mb=16000,
         runtime=attempt_minutes(120),
     params:
         kind=lambda wc: config["suites"][wc.suite]["kind"],
         spec=computed_spec,
-        code=code_digest("suite_cell"),
+        code=lambda wc: code_digest(
+            "suite_cell", RUNNERS.definition(config["suites"][wc.suite]["kind"])
+        ),
     script:
         "../scripts/suite_cell.py"

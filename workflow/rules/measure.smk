@@ -17,7 +17,7 @@ rule measure:
         "../envs/gengap.yaml"
     threads: 1
     resources:
-        gpu=USES_GPU,
+        gpu=uses_gpu,
         mem_mb=8000,
         runtime=attempt_minutes(30),
     params:

@@ -12,8 +12,9 @@ rule summarize:
     conda:
         "../envs/gengap.yaml"
     params:
-        fit_accuracy=lambda wc: config["suites"][wc.suite].get("fit_accuracy"),
-        code=code_digest("summarize"),
+        kind=lambda wc: suite_kind(wc).name,
+        suite=suite_config,
+        code=lambda wc: code_digest("summarize", suite_kind(wc).definition()),
     script:
         "../scripts/summarize.py"
 
@@ -65,7 +66,9 @@ rule figure:
     conda:
         "../envs/gengap.yaml"
     params:
-        code=lambda wc: code_digest("figure", FIGURES.definition(wc.figure)),
+        code=lambda wc: code_digest(
+            "figure", FIGURES.definition(wc.figure), *QUANTITIES.definitions()
+        ),
         description=lambda wc: FIGURES.describe(wc.figure),
     script:
         "../scripts/figure.py"
@@ -106,7 +109,10 @@ rule overview:
         "../envs/gengap.yaml"
     params:
         kinds={suite: cfg["kind"] for suite, cfg in config["suites"].items()},
-        code=code_digest("overview"),
+        code=code_digest(
+            "overview",
+            *[kind_of(cfg).definition() for cfg in config["suites"].values()],
+        ),
     script:
         "../scripts/overview.py"
 
@@ -130,6 +136,6 @@ rule paper_vs_gengap:
     conda:
         "../envs/gengap.yaml"
     params:
-        code=code_digest("paper_vs_gengap"),
+        code=code_digest("paper_vs_gengap", *QUANTITIES.definitions()),
     script:
         "../scripts/paper_vs_gengap.py"

@@ -18,11 +18,13 @@ rule train:
         "../envs/gengap.yaml"
     threads: 1
     resources:
-        gpu=USES_GPU,
+        gpu=uses_gpu,
         mem_mb=8000,
         runtime=attempt_minutes(120),
     params:
-        settings=lambda wc: training_settings(config, wc.suite, wc.model, wc.reg),
+        settings=lambda wc: training_settings(
+            config, wc.suite, wc.model, wc.reg
+        ).identity(),
         code=train_code,
     script:
         "../scripts/train.py"

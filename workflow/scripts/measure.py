@@ -1,9 +1,7 @@
-from gengap.gpus import pin_snakemake_job
-from gengap.joblog import job_log
+from gengap.job import start
 from gengap.measures.cell import measure_cell
 
-log = job_log(snakemake)
-pin_snakemake_job(snakemake, log)
+job = start(snakemake)
 measure_cell(
     snakemake.input.data,
     snakemake.input.init,
@@ -13,6 +11,5 @@ measure_cell(
     other_draw_path=(snakemake.input.other_draw or [None])[0],
     measures=list(snakemake.params.measures),
     options=dict(snakemake.params.options),
-    device=snakemake.config["device"],
-    log=log,
+    job=job,
 )

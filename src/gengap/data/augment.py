@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from gengap.data.preprocess import centre_crop, standardize, to_inputs
+from gengap.settings import TrainingSettings
 
 
 def random_crop(x: torch.Tensor, size: int, gen: torch.Generator) -> torch.Tensor:
@@ -23,11 +24,11 @@ def random_crop(x: torch.Tensor, size: int, gen: torch.Generator) -> torch.Tenso
     return x[torch.arange(n, device=x.device)[:, None, None, None], torch.arange(c, device=x.device)[None, :, None, None], rows, cols]
 
 
-def random_crop_batches(x_stored: torch.Tensor, settings: dict):
+def random_crop_batches(x_stored: torch.Tensor, settings: TrainingSettings):
     """(evaluation inputs, batch function) for a cell trained with random crops."""
-    if settings["preprocess"] != "standardize":
+    if settings.preprocess != "standardize":
         raise ValueError("random_crop is defined for image data with per-image standardization")
-    pipe = CropPipeline(to_inputs(x_stored, "scale01"), settings.get("crop_size", 28))
+    pipe = CropPipeline(to_inputs(x_stored, "scale01"), settings.crop_size)
     return pipe.eval_inputs, pipe.batch
 
 

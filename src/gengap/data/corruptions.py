@@ -72,12 +72,6 @@ def parse_corruption(spec: str) -> tuple[str, float | None]:
     return name, value
 
 
-def label_corruption_level(spec: str) -> float | None:
-    """The label-noise level p of a corruption (true: 0, random labels: 1), else None."""
-    name, value = parse_corruption(spec)
-    return {"true": 0.0, "random_labels": 1.0, "labels": value}.get(name)  # rademacher: None (2 classes)
-
-
 def apply_corruption(spec: str, train_x, train_y, test_x, *, gen: torch.Generator,
                      num_classes: int, channel_mean, channel_std) -> Corrupted:
     name, value = parse_corruption(spec)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-PREPROCESSING = ("standardize", "scale01", "none")
+from gengap.settings import PREPROCESSING, TrainingSettings
 
 
 def to_inputs(x: torch.Tensor, mode: str = "standardize") -> torch.Tensor:
@@ -33,13 +33,12 @@ def standardize(x: torch.Tensor) -> torch.Tensor:
     return ((flat - mean) / std.clamp_min(floor)).reshape(x.shape)
 
 
-def network_inputs(x: torch.Tensor, settings: dict) -> torch.Tensor:
+def network_inputs(x: torch.Tensor, settings: TrainingSettings) -> torch.Tensor:
     """Stored images -> the inputs a cell's network sees in evaluation: images larger than
     ``crop_size`` are centre-cropped (CIFAR-10: 32 -> 28) before the preprocessing."""
-    size = settings.get("crop_size", 28)
-    if x.ndim == 4 and x.shape[-1] > size and settings["preprocess"] != "none":
-        x = centre_crop(x, size)
-    return to_inputs(x, settings["preprocess"])
+    if x.ndim == 4 and x.shape[-1] > settings.crop_size and settings.preprocess != "none":
+        x = centre_crop(x, settings.crop_size)
+    return to_inputs(x, settings.preprocess)
 
 
 def centre_crop(x: torch.Tensor, size: int) -> torch.Tensor:

@@ -7,12 +7,11 @@ import os
 import torch
 
 from gengap.atomic import load_torch, save_torch
+from gengap.cell import SAMPLINGS
 from gengap.data.sources import DATASETS
 from gengap.data.corruptions import apply_corruption, corruption_stream
 from gengap.seeding import generator
 
-
-SAMPLINGS = ("distinct", "replacement")
 
 
 def subset_indices(total: int, n: int, seed: int, draw: int = 1, sampling: str = "distinct") -> torch.Tensor:

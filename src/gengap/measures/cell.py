@@ -1,4 +1,4 @@
-"""Measuring one trained cell from paths: the function the measure rule calls."""
+"""Measuring one trained cell from its files: the function the measure rule calls."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ import pandas as pd
 
 from gengap.atomic import load_torch, read_json, save_parquet
 from gengap.data.preprocess import network_inputs
+from gengap.job import Job
 from gengap.measures.registry import MeasureContext, compute_measures
-from gengap.train.cell import load_model
-from gengap.evaluation import resolve_device
+from gengap.models import load_model
+from gengap.settings import TrainingSettings
 
 
 def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
-                 measures: list[str], options: dict | None = None, device: str = "auto",
-                 other_draw_path=None, log=print) -> pd.DataFrame:
+                 measures: list[str], options: dict | None = None, other_draw_path=None,
+                 job: Job = Job()) -> pd.DataFrame:
     """Compute ``measures`` for a trained cell; write a tidy Parquet table (one row per measure)."""
-    dev = resolve_device(device)
+    dev = job.device
     record = read_json(record_path)
     data = load_torch(data_path)
-    settings = record["settings"]
+    settings = TrainingSettings.from_mapping(record["settings"])
     ctx = MeasureContext(
         net=load_model(record, final_path, dev).eval(),
         init=load_model(record, init_path, dev).eval(),
@@ -31,14 +32,14 @@ def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
         options=dict(options or {}),
         other=load_model(record, other_draw_path, dev).eval() if other_draw_path else None,
         dataset=record["cell"].get("dataset", ""),
-        stop_rule=record["settings"].get("stop"),
+        stop_rule=settings.stop,
     )
     table = pd.DataFrame(compute_measures(ctx, measures))
     for key, value in record["cell"].items():
         table.insert(0, key, value)
     failed = table[table["error"].notna()]
     for _, row in failed.iterrows():
-        log(f"measure {row['measure']} failed: {row['error']}")
+        job.log(f"measure {row['measure']} failed: {row['error']}")
     save_parquet(table, out_path)
-    log(f"wrote {len(table)} measures to {os.fspath(out_path)}")
+    job.log(f"wrote {len(table)} measures to {os.fspath(out_path)}")
     return table

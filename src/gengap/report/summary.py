@@ -9,7 +9,8 @@ import pandas as pd
 
 from gengap.atomic import read_json, read_parquet, save_parquet
 from gengap.cell import Cell
-from gengap.data.corruptions import label_corruption_level
+from gengap.data.label_noise import label_noise_level
+from gengap.settings import TrainingSettings
 
 # Fields of a cell's record that every summary row carries.
 RECORD_FIELDS = ("status", "epochs", "steps", "steps_to_fit", "time_to_fit_s", "wall_time_s",
@@ -24,14 +25,15 @@ def _record_row(path: str | os.PathLike) -> dict:
     row = dict(record["cell"])
     row.update({f: record.get(f) for f in RECORD_FIELDS})
     row["final_train_accuracy"] = (record.get("final") or {}).get("train_accuracy")
-    settings = record.get("settings") or {}
-    row.update({f: settings.get(f) for f in SETTING_FIELDS})
+    settings = TrainingSettings.from_mapping(record.get("settings") or {})
+    row.update({f: getattr(settings, f) for f in SETTING_FIELDS})
+    row["stop_fraction"] = settings.stop.get("fraction")  # the margin rule's, when it is one
     return row
 
 
 def with_label_noise(df: pd.DataFrame) -> pd.DataFrame:
     """Add the label-noise level p (NaN for corruptions of the inputs)."""
-    levels = {c: label_corruption_level(c) for c in df["corruption"].unique()}
+    levels = {c: label_noise_level(c) for c in df["corruption"].unique()}
     return df.assign(label_noise=df["corruption"].map(levels).astype(float))
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from gengap.atomic import read_parquet, save_parquet, save_text
 from gengap.registry import Registry
+from gengap.report.ranking import rank_measures
 
 TABLES: Registry = Registry("table")
 KEYS = ["dataset", "model", "reg", "n"]
@@ -86,6 +87,15 @@ def rademacher(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
     out["bound"] = out["train_error"] + out["rademacher"] + out["confidence_term"]
     out["vacuous"] = out["bound"] >= 1
     return out.reset_index()
+
+
+@TABLES.register("measure_ranking")
+def measure_ranking(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+    """Every measure of the suite ranked by how it tracks the generalization gap across the cells:
+    Kendall's tau, the granulated Kendall Psi with each psi_i, robust sign errors (mean, 90th
+    percentile, max; per varied setting), and the cells and environments behind them
+    (``gengap.report.ranking``)."""
+    return rank_measures(summary)
 
 
 def write_table(name: str, summary_path: str, parquet_path: str, markdown_path: str, delta: float = 0.01,

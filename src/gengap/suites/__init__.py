@@ -2,13 +2,9 @@
 training cell (Zhang et al.'s Theorem 1 construction, minimum-norm kernel interpolation).
 Every module here is imported so that its kind registers; adding a kind is adding a module."""
 
-import importlib
-import pkgutil
+from gengap.registry import import_members
+from gengap.suites.kinds import KINDS, ComputedKind, SuiteKind, register_kind
 
-from gengap.suites.kinds import KINDS, SuiteKind, register_kind
+import_members(__name__, __path__, skip=("kinds",))
 
-for _mod in pkgutil.iter_modules(__path__):
-    if _mod.name not in ("kinds", "run"):
-        importlib.import_module(f"{__name__}.{_mod.name}")
-
-__all__ = ["KINDS", "SuiteKind", "register_kind"]
+__all__ = ["KINDS", "ComputedKind", "SuiteKind", "register_kind"]

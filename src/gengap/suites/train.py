@@ -3,17 +3,123 @@ training cells, each trained by the train rule and measured by the measure rule.
 
 from __future__ import annotations
 
+from typing import Mapping, Sequence
+
+import pandas as pd
+
 from gengap.cell import Cell
+from gengap.report.format import number
+from gengap.report.summary import summarize
+from gengap.report.tables import rademacher
 from gengap.suites.kinds import SuiteKind, register_kind
 
 
 def training_cells(suite: str, s: dict) -> dict[str, Cell]:
     """Every cell of a training suite's grid. ``draw`` 2 is a second, independent training sample
-    of the same size, trained from the same initialization (Nagarajan & Kolter's S2)."""
-    cells = [Cell(suite, d, c, n, seed, draw, m, reg, s["sampling"]) for d in s["datasets"] for c in s["corruptions"]
-             for n in s["n"] for seed in s["seeds"] for draw in range(1, s["draws"] + 1)
-             for m in s["models"] for reg in s["regularization"]]
+    of the same size, trained from the same initialization (Nagarajan & Kolter's S2).
+
+    ``design: grid`` crosses every model, corruption, n and regularization setting;
+    ``design: one_at_a_time`` varies one of them at a time around a base point, the first value
+    of each list (the measure-ranking grid: settings that vary one at a time), datasets and seeds
+    crossed in full."""
+    draws = range(1, s["draws"] + 1)
+    if s.get("design", "grid") == "grid":
+        cells = [Cell(suite, d, c, n, seed, draw, m, reg, s["sampling"]) for d in s["datasets"]
+                 for c in s["corruptions"] for n in s["n"] for seed in s["seeds"] for draw in draws
+                 for m in s["models"] for reg in s["regularization"]]
+        return {c.path: c for c in cells}
+    axes = {"c": s["corruptions"], "n": s["n"], "m": s["models"], "reg": list(s["regularization"])}
+    base = {k: v[0] for k, v in axes.items()}
+    points = dict.fromkeys(tuple(dict(base, **{k: v}).values()) for k, values in axes.items() for v in values)
+    cells = [Cell(suite, d, c, n, seed, draw, m, reg, s["sampling"]) for d in s["datasets"]
+             for c, n, m, reg in points for seed in s["seeds"] for draw in draws]
     return {c.path: c for c in cells}
 
 
-register_kind(SuiteKind("train", training_cells, default_figures=("label_noise", "loss_curves"), trains=True))
+def _values(summary: pd.DataFrame, measure: str) -> pd.DataFrame:
+    return summary[(summary["measure"] == measure) & (summary["draw"] == 1)]
+
+
+def _per_model(df: pd.DataFrame, describe) -> str:
+    return "; ".join(f"{model}: {describe(g)}" for model, g in df.groupby("model"))
+
+
+def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None = None) -> str:
+    """The overview line of a training suite: cells and their status, test error against label noise,
+    input corruptions, time to fit, S′ error, pooled slopes, Rademacher estimates."""
+    cells = summary.drop_duplicates(["dataset", "corruption", "n", "seed", "draw", "model", "reg"])
+    fitted = int((cells["status"] == "fitted").sum())
+    diverged = int((cells["status"] == "diverged").sum())
+    parts = [f"{len(cells)} cells, {fitted} met the stopping rule" + (f", {diverged} diverged" if diverged else "")]
+    test = _values(summary, "test_error")
+    noise = test[test["label_noise"].notna()]
+    if noise["label_noise"].nunique() > 1:
+        parts.append("test error from p = 0 to p = 1, " + _per_model(
+            noise, lambda g: " → ".join(number(v) for v in g.groupby("label_noise")["value"].mean())))
+    other = test[test["label_noise"].isna() & (test["corruption"] != "rademacher")]
+    if not other.empty:
+        parts.append("test error of input corruptions, " + _per_model(
+            other, lambda g: ", ".join(f"{c} {number(v)}" for c, v in g.groupby("corruption")["value"].mean().items())))
+    ratio = _values(summary, "train_error").query("corruption == 'random_labels'").dropna(subset=["relative_time_to_fit"])
+    if not ratio.empty:
+        parts.append("random labels take " + ", ".join(
+            f"{number(r.relative_time_to_fit)}x ({r.model}{'' if r.reg == 'none' else ', ' + r.reg})"
+            for r in ratio.itertuples()) + " the steps of true labels")
+    sprime = _values(summary, "sprime_error")
+    if not sprime.empty:
+        by_n = test.groupby("n")["value"].mean()
+        parts.append("test error " + ", ".join(number(v) for v in by_n) + f" at n = {', '.join(map(str, by_n.index))}"
+                     f" while the error on S′ is {', '.join(number(v) for v in sprime.groupby('n')['value'].mean())}")
+    if slopes is not None:
+        pooled = slopes[slopes["pooled"]].set_index("measure")
+        shown = [m for m in ("test_error", "dist_init", "dist_s2", "spectral_product", "bartlett17", "bartlett17_nk",
+                             "neyshabur18_init", "neyshabur19", "neyshabur19_nk") if m in pooled.index]
+        parts.append("pooled log-log slopes against n: " + ", ".join(
+            f"{m} {pooled.loc[m, 'slope']:+.2f} [{pooled.loc[m, 'ci_low']:+.2f}, {pooled.loc[m, 'ci_high']:+.2f}]"
+            for m in shown))
+    if (summary["corruption"] == "rademacher").any():
+        parts.append(rademacher_line(summary))
+    return "; ".join(parts)
+
+
+def rademacher_line(summary: pd.DataFrame) -> str:
+    t = rademacher(summary)
+    return ("R̂ = " + ", ".join(f"{number(r)} (n = {n})" for n, r in zip(t["n"], t["rademacher"]))
+            + "; the bound is " + ", ".join(number(b) for b in t["bound"])
+            + " against test error " + ", ".join(number(e) for e in t["test_error"]))
+
+
+
+class TrainingKind(SuiteKind):
+    """Training cells: trained by the train rule, measured by the measure rule; a suite's summary
+    joins every cell's measures, record and time to fit (``gengap.report.summary``)."""
+
+    trains = True
+
+    def cells(self, suite: str, config: dict) -> dict[str, Cell]:
+        return training_cells(suite, config)
+
+    def outputs(self, results: str, suite: str, config: dict) -> list[str]:
+        out = super().outputs(results, suite, config) + [f"{results}/summary/history/{suite}.parquet"]
+        out += [f"{results}/tables/{suite}/{t}.{ext}" for t in config["tables"] for ext in ("parquet", "md")]
+        if config["slopes"]:
+            out.append(f"{results}/summary/{suite}_slopes.parquet")
+        return out
+
+    def summary_inputs(self, results: str, suite: str, config: dict) -> dict[str, list[str]]:
+        folders = [f"{results}/cells/{cell_id}" for cell_id in self.cells(suite, config)]
+        return {role: [f"{f}/{name}" for f in folders] for role, name in
+                (("measures", "measures.parquet"), ("records", "record.json"), ("histories", "history.parquet"))}
+
+    def figure_inputs(self, results: str, suite: str) -> dict[str, str]:
+        return dict(super().figure_inputs(results, suite), history=f"{results}/summary/history/{suite}.parquet")
+
+    def summarize(self, inputs: Mapping[str, Sequence[str]], out_path: str, config: dict) -> pd.DataFrame:
+        return summarize(inputs["measures"], inputs["records"], inputs["histories"], out_path,
+                         fit_accuracy=config["fit_accuracy"])
+
+    def describe(self, summary: pd.DataFrame, slopes: pd.DataFrame | None = None) -> str:
+        return describe_training_suite(summary, slopes)
+
+
+register_kind(TrainingKind("train", default_figures=("label_noise", "loss_curves")))

@@ -14,8 +14,6 @@ resumes from it, giving the same result as an uninterrupted run (``gengap.train.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import math
 import os
 import time
@@ -28,6 +26,7 @@ from torch import nn
 from gengap.evaluation import evaluate
 from gengap.joblog import deferred_termination, stop_after_sigterm, termination_requested
 from gengap.seeding import derive_seed
+from gengap.settings import BATCH_ORDERS, TrainingSettings
 from gengap.train.checkpoint import Checkpoint, TrainingState
 from gengap.train.losses import LOSSES
 from gengap.train.precision import training_precision
@@ -50,16 +49,6 @@ class TrainOutcome:
     history: list[dict] = field(default_factory=list)
 
 
-def settings_key(settings: dict, seed: int) -> str:
-    """Identity of a run from its settings and seed alone (callers that know the content of the
-    cell's inputs pass a fuller identity to ``fit``)."""
-    blob = json.dumps({"settings": settings, "seed": seed}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-BATCH_ORDERS = ("reshuffle", "fixed")
-
-
 def batch_order(n: int, name: str, device) -> torch.Tensor | None:
     """The order every epoch takes the training set in when it is fixed (``fixed``: as drawn,
     batch i = points i*batch_size.., as Nagarajan & Kolter's code); None for ``reshuffle`` (a new
@@ -67,6 +56,25 @@ def batch_order(n: int, name: str, device) -> torch.Tensor | None:
     if name not in BATCH_ORDERS:
         raise ValueError(f"batch_order = {name!r}; allowed: {', '.join(BATCH_ORDERS)}")
     return torch.arange(n, device=device) if name == "fixed" else None
+
+
+class Schedule:
+    """The learning rate of every step (``gengap.train.schedules``); with ``lr_decay_after`` the
+    decay starts at the first evaluation that reaches it, read from the history (so a resumed run
+    continues the same schedule)."""
+
+    def __init__(self, settings: TrainingSettings, history: list[dict]):
+        self.settings = settings
+        self.start = decay_start(history, settings.lr_decay_after)
+
+    def evaluated(self, history: list[dict]) -> None:
+        if math.isinf(self.start):
+            self.start = decay_start(history, self.settings.lr_decay_after)
+
+    def lr(self, step: int) -> float:
+        s = self.settings
+        return lr_at_step(step, lr=s.lr, batch_size=s.batch_size, decay=s.lr_decay,
+                          decay_examples=s.lr_decay_examples, start=self.start)
 
 
 def sgd_epoch(net: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
@@ -105,68 +113,58 @@ class ProgressLog:
             self.last = now
 
 
-def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, seed: int,
-        log: Log = print, checkpoint: str | os.PathLike | None = None,
+def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: TrainingSettings, *, seed: int,
+        identity: str = "", log: Log = print, checkpoint: str | os.PathLike | None = None,
         checkpoint_seconds: float = 600, progress_seconds: float = 5,
-        batch_inputs: BatchInputs | None = None, identity: str | None = None) -> TrainOutcome:
-    """Train ``net`` in place on device tensors ``x``, ``y`` with SGD until the stopping rule.
+        batch_inputs: BatchInputs | None = None) -> TrainOutcome:
+    """Train ``net`` in place on device tensors ``x``, ``y`` with SGD until the stopping rule
+    (``settings.stop``) or the epoch cap.
 
-    ``settings`` keys: lr, momentum, weight_decay, batch_size, lr_decay, lr_decay_examples,
-    lr_decay_after (optional, see ``gengap.train.schedules``), batch_order (optional: reshuffle
-    or fixed), max_epochs, eval_every, loss (default cross_entropy), precision (default float32; see
-    ``gengap.train.precision``), stop (a dict with ``criterion`` and its options).
     ``x`` is what evaluation sees; ``batch_inputs(idx, gen)``, when given, makes the training
     batches instead of ``x[idx]`` (random crops, drawn from a generator of their own).
-    ``identity`` keys the checkpoint: one written under another identity is never resumed.
+    ``identity`` (the cell's) keys the checkpoint: one written under another identity is never
+    resumed, so a checkpoint needs one.
     """
-    n, bs, device = len(y), int(settings["batch_size"]), x.device
-    loss_name = settings.get("loss", "cross_entropy")
-    loss_fn = LOSSES[loss_name]
-    max_epochs, eval_every = settings["max_epochs"], int(settings.get("eval_every", 1))
-    opt = torch.optim.SGD(net.parameters(), lr=settings["lr"], momentum=settings["momentum"],
-                          weight_decay=settings["weight_decay"])
+    if checkpoint is not None and not identity:
+        raise ValueError("a checkpoint needs the identity of the run it belongs to")
+    n, s, device = len(y), settings, x.device
+    loss_fn = LOSSES[s.loss]
+    opt = torch.optim.SGD(net.parameters(), lr=s.lr, momentum=s.momentum, weight_decay=s.weight_decay)
     batch_gen = torch.Generator(device=device)
     batch_gen.manual_seed(derive_seed(seed, "batches"))
     aug_gen = torch.Generator(device=device)
     aug_gen.manual_seed(derive_seed(seed, "augment"))
 
-    saver = Checkpoint(checkpoint, identity or settings_key(settings, seed), checkpoint_seconds, log)
+    saver = Checkpoint(checkpoint, identity, checkpoint_seconds, log)
     run = saver.restore(net, opt, batch_gen, aug_gen) or TrainingState()
-    decay_after = settings.get("lr_decay_after")
-    schedule = {"start": decay_start(run.history, decay_after)}
-
-    def lr_of_step(step: int) -> float:
-        return lr_at_step(step, lr=settings["lr"], batch_size=bs, decay=settings["lr_decay"],
-                          decay_examples=settings["lr_decay_examples"], start=schedule["start"])
-
-    order = batch_order(n, settings.get("batch_order", "reshuffle"), device)
+    schedule = Schedule(s, run.history)
+    order = batch_order(n, s.batch_order, device)
     start = time.perf_counter() - run.elapsed
     progress = ProgressLog(log, progress_seconds)
     status, fit_at = "max_epochs", None
 
     # SIGTERM (scancel, time limit): checkpoint, then stop
-    with deferred_termination(), training_precision(settings.get("precision", "float32"), device) as autocast:
-        while run.epoch < max_epochs:
+    with deferred_termination(), training_precision(s.precision, device) as autocast:
+        while run.epoch < s.max_epochs:
             perm = order if order is not None else torch.randperm(n, generator=batch_gen, device=device)
-            loss_sum, run.step = sgd_epoch(net, opt, x, y, perm, bs, loss_fn, lr_of_step, run.step,
+            loss_sum, run.step = sgd_epoch(net, opt, x, y, perm, s.batch_size, loss_fn, schedule.lr, run.step,
                                            batch_inputs, aug_gen, autocast)
             run.epoch += 1
             train_loss = (loss_sum / n).item()  # the one host sync of the epoch
             row = {"epoch": run.epoch, "step": run.step, "train_loss": train_loss,
-                   "lr": lr_of_step(run.step - 1), "wall_time_s": time.perf_counter() - start}
+                   "lr": schedule.lr(run.step - 1), "wall_time_s": time.perf_counter() - start}
             run.history.append(row)
             if not math.isfinite(train_loss):
                 status = "diverged"
                 log(f"epoch {run.epoch}: loss {train_loss} is not finite; stopping (diverged)")
                 break
-            if run.epoch % eval_every == 0 or run.epoch == max_epochs:
-                stats = evaluate(net, x, y, loss_name)
+            if run.epoch % s.eval_every == 0 or run.epoch == s.max_epochs:
+                stats = evaluate(net, x, y, loss_fn)
                 run.final = {"train_eval_loss": stats.loss, "train_accuracy": stats.accuracy,
                              "margin_median": stats.margins.median().item()}
                 row.update(run.final)
-                if math.isinf(schedule["start"]):
-                    schedule["start"] = decay_start(run.history, decay_after)
-                done = should_stop(stats, settings["stop"])
+                schedule.evaluated(run.history)
+                done = should_stop(stats, s.stop)
                 progress.epoch(row, force=done)
                 if not math.isfinite(stats.loss):
                     status = "diverged"
@@ -182,7 +180,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: dict, *, see
                                         "resumes there" if saver.path else "no checkpoint file to resume from")
 
     if status == "max_epochs":
-        log(f"stopped at the epoch cap ({run.epoch}) without meeting the stopping rule {settings['stop']}")
+        log(f"stopped at the epoch cap ({run.epoch}) without meeting the stopping rule {s.stop}")
     return TrainOutcome(status=status, epochs=run.epoch, steps=run.step,
                         steps_to_fit=run.step if status == "fitted" else None,
                         wall_time_s=time.perf_counter() - start, time_to_fit_s=fit_at,

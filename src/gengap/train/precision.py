@@ -13,7 +13,7 @@ from typing import Callable, ContextManager, Iterator
 
 import torch
 
-PRECISIONS = ("float32", "tf32", "bf16")
+from gengap.settings import PRECISIONS
 
 
 @contextlib.contextmanager

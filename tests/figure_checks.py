@@ -1,0 +1,58 @@
+"""What can be checked of a figure without eyes: it fits the report, it says what it shows in
+words (a title, axis labels and legend entries that are not the summaries' column or measure
+names), its legend lies inside the saved image, and no line averages over a grid dimension (one
+panel per dataset, model and regularization setting that varies)."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pandas as pd
+
+from gengap.report.figures import DPI, FIGURES, WIDTH, panels, plt, tidy_log_axes
+
+MAX_PIXELS = int(WIDTH * DPI)  # the width the report shows without scaling (1,350 pixels)
+
+
+def png_width(path: Path) -> int:
+    return struct.unpack(">I", Path(path).read_bytes()[16:20])[0]
+
+
+def check_figure(name: str, summary: pd.DataFrame, history: pd.DataFrame | None, png: Path | None = None) -> None:
+    if png is not None:
+        assert png_width(png) <= MAX_PIXELS, f"{png}: {png_width(png)} pixels wide"
+    fig = FIGURES[name](summary, history)
+    tidy_log_axes(fig)
+    fig.canvas.draw()
+    raw = set(summary.columns) | set(summary.get("measure", pd.Series(dtype=str)).astype(str))
+    raw |= set(history.columns) if history is not None else set()
+    raw.discard("n")  # "n" is the papers' name too
+    assert fig._suptitle is not None and fig._suptitle.get_text().strip(), f"{name}: no title"
+    drawn = [ax for ax in fig.axes if ax.lines or ax.collections]
+    for ax in drawn:
+        for text in (ax.get_xlabel(), ax.get_ylabel()):
+            assert text not in raw, f"{name}: axis label {text!r} is a column name"
+        assert ax.get_xlabel() or ax.get_ylabel() or any(a.get_ylabel() for a in drawn), f"{name}: unlabelled axes"
+    legends = [lg for lg in [*fig.legends, *(ax.get_legend() for ax in fig.axes)] if lg is not None]
+    image = fig.get_tightbbox(fig.canvas.get_renderer())
+    for legend in legends:
+        for text in legend.get_texts():
+            assert text.get_text() not in raw - {"true", "none", "mnist"}, f"{name}: legend entry {text.get_text()!r}"
+        box = legend.get_window_extent().transformed(fig.dpi_scale_trans.inverted())
+        assert image.x0 - 0.05 <= box.x0 and box.x1 <= image.x1 + 0.05, f"{name}: legend outside the figure"
+    if history is not None and name == "loss_curves":
+        assert len(drawn) >= panels(history).nunique(), f"{name}: settings averaged into one panel"
+    if name == "label_noise":
+        shown = summary[summary["label_noise"].notna()]
+        assert len(drawn) >= 2 * panels(shown, ("dataset", "reg")).nunique(), f"{name}: settings averaged"
+    plt.close(fig)
+
+
+def check_run_figures(results: Path, suite: str, names: list[str]) -> None:
+    """Every figure of a finished suite: the saved PNG, and the figure drawn again from the summary."""
+    summary = pd.read_parquet(results / "summary" / f"{suite}.parquet")
+    history_path = results / "summary" / "history" / f"{suite}.parquet"
+    history = pd.read_parquet(history_path) if history_path.exists() else None
+    for name in names:
+        check_figure(name, summary, history, results / "figures" / suite / f"{name}.png")

@@ -1,0 +1,147 @@
+"""Editing one registered item makes exactly the jobs that use it stale, for every registry, and
+whatever gengap module was imported before the first digest (``gengap.provenance``).
+
+A copy of the source tree is edited item by item (its def or class line changes, so no other
+line moves and the loaded functions still point at their own lines) in one interpreter; after
+each edit every job's code digest, as the rules compute it, is compared with the unedited one.
+Run with nothing imported before the first digest, and with every edited module imported first
+(what once froze the registries too early)."""
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from helpers import REPO
+
+# (registry, name, module file, function or class): one item of every registry
+EDITS = [
+    ("models", "alexnet_small", "models/alexnet.py", "alexnet_small"),
+    ("corruptions", "gaussian", "data/corruptions.py", "gaussian"),
+    ("measures", "spectral_product", "measures/norms.py", "spectral_product"),
+    ("losses", "sigmoid_cross_entropy", "train/losses.py", "sigmoid_cross_entropy"),
+    ("stopping rules", "margin", "train/stopping.py", "margin_reached"),
+    ("figures", "kernel", "report/figures.py", "kernel"),
+    ("tables", "table1", "report/tables.py", "table1"),
+    ("paper quantities", "slope", "report/paper.py", "_slope"),
+    ("suite kinds", "kernel", "suites/kernel.py", "KernelKind"),
+    ("runners", "expressivity", "theory/expressivity.py", "run_expressivity_cell"),
+]
+
+# every kind of job, with the registered items its rule passes to code_digest
+JOBS = """
+from gengap.data.corruptions import CORRUPTIONS
+from gengap.measures import MEASURES
+from gengap.models import MODELS
+from gengap.provenance import code_digest
+from gengap.report.figures import FIGURES
+from gengap.report.paper import QUANTITIES
+from gengap.report.tables import TABLES
+from gengap.suites import KINDS
+from gengap.theory import RUNNERS
+from gengap.train.losses import LOSSES
+from gengap.train.stopping import STOP_RULES
+
+def jobs():
+    return {
+        "train alexnet_small, sigmoid, margin": code_digest("train", MODELS.definition("alexnet_small"),
+            LOSSES.definition("sigmoid_cross_entropy"), STOP_RULES.definition("margin")),
+        "train mlp_1x512, cross_entropy, train_accuracy": code_digest("train", MODELS.definition("mlp_1x512"),
+            LOSSES.definition("cross_entropy"), STOP_RULES.definition("train_accuracy")),
+        "training_set gaussian": code_digest("training_set", CORRUPTIONS.definition("gaussian")),
+        "training_set random_labels": code_digest("training_set", CORRUPTIONS.definition("random_labels")),
+        "measure spectral_product": code_digest("measure", MEASURES.definition("spectral_product")),
+        "measure dist_init": code_digest("measure", MEASURES.definition("dist_init")),
+        "figure kernel": code_digest("figure", FIGURES.definition("kernel"), *QUANTITIES.definitions()),
+        "figure label_noise": code_digest("figure", FIGURES.definition("label_noise"), *QUANTITIES.definitions()),
+        "table table1": code_digest("table", TABLES.definition("table1")),
+        "table rademacher": code_digest("table", TABLES.definition("rademacher")),
+        "paper_vs_gengap": code_digest("paper_vs_gengap", *QUANTITIES.definitions()),
+        "summarize kernel": code_digest("summarize", KINDS.definition("kernel")),
+        "summarize train": code_digest("summarize", KINDS.definition("train")),
+        "overview kernel, train": code_digest("overview", KINDS.definition("kernel"), KINDS.definition("train")),
+        "overview train": code_digest("overview", KINDS.definition("train")),
+        "suite_cell expressivity": code_digest("suite_cell", RUNNERS.definition("expressivity")),
+        "suite_cell kernel": code_digest("suite_cell", RUNNERS.definition("kernel")),
+    }
+"""
+
+# which jobs use each edited item
+DEPENDANTS = {
+    "models": {"train alexnet_small, sigmoid, margin"},
+    "corruptions": {"training_set gaussian"},
+    "measures": {"measure spectral_product"},
+    "losses": {"train alexnet_small, sigmoid, margin"},
+    "stopping rules": {"train alexnet_small, sigmoid, margin"},
+    "figures": {"figure kernel"},
+    # the paper quantity "table1" reads this table; figures state the verdicts of their suite
+    "tables": {"table table1", "paper_vs_gengap", "figure kernel", "figure label_noise"},
+    "paper quantities": {"paper_vs_gengap", "figure kernel", "figure label_noise"},
+    "suite kinds": {"summarize kernel", "overview kernel, train"},
+    "runners": {"suite_cell expressivity"},
+}
+
+DRIVER = """
+import ast, importlib, json, linecache, sys
+from pathlib import Path
+src, first, out = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+for module in filter(None, first.split(",")):
+    importlib.import_module(module)  # imported before any digest
+import gengap.provenance as provenance
+exec(open(sys.argv[4]).read())
+
+def fresh():
+    for value in vars(provenance).values():
+        if hasattr(value, "cache_clear") and value is not provenance.registered:
+            value.cache_clear()  # the source changed on disk; what is registered did not
+    linecache.clearcache()
+    return jobs()
+
+results = {"before": fresh()}
+for name, path, item in json.loads(sys.argv[5]):
+    file = src / "gengap" / path
+    text = file.read_text()
+    tree = ast.parse(text)
+    node = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == item)
+    lines = text.splitlines(keepends=True)  # a change on its def line: no line moves
+    lines[node.lineno - 1] = lines[node.lineno - 1].rstrip("\\n") + "  # edited\\n"
+    file.write_text("".join(lines))
+    results[name] = fresh()
+    file.write_text(text)
+Path(out).write_text(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def source_copy(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tree")
+    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copytree(REPO / "workflow" / "scripts", root / "workflow" / "scripts")
+    (root / "jobs.py").write_text(JOBS)
+    (root / "driver.py").write_text(textwrap.dedent(DRIVER))
+    return root
+
+
+def digests(tree, first_modules: str, edits: list, out) -> dict:
+    """Run the driver: import ``first_modules`` (comma-separated, may be empty), then every job's
+    digest before and after each edit."""
+    subprocess.run([sys.executable, tree / "driver.py", tree / "src", first_modules, out, tree / "jobs.py",
+                    json.dumps(edits)], env={"PYTHONPATH": str(tree / "src"), "PATH": ""}, check=True,
+                   capture_output=True, text=True)
+    return json.loads(out.read_text())
+
+
+def stale(results: dict, registry: str) -> set[str]:
+    return {job for job, digest in results[registry].items() if digest != results["before"][job]}
+
+
+@pytest.mark.parametrize("imported_first", ["nothing", "every edited module"])
+def test_editing_a_registered_item_reruns_exactly_its_dependants(source_copy, tmp_path, imported_first):
+    modules = ",".join("gengap." + p.removesuffix(".py").replace("/", ".") for _, _, p, _ in EDITS)
+    results = digests(source_copy, modules if imported_first != "nothing" else "",
+                      [[r, p, i] for r, _, p, i in EDITS], tmp_path / "digests.json")
+    for registry, *_ in EDITS:
+        assert stale(results, registry) == DEPENDANTS[registry], registry
