@@ -64,6 +64,8 @@ def startup_seconds(job: pd.Series, base: Path) -> float | None:
 
 def overhead_table(log: Path, workdir: Path) -> tuple[pd.DataFrame, float]:
     jobs = snakemake_jobs(log)
+    if jobs.empty:
+        raise SystemExit(f"{log}: no finished jobs in this Snakemake log (a dry run or an unlock?)")
     jobs["wall_s"] = (jobs["finish"] - jobs["start"]).dt.total_seconds()
     jobs["startup_s"] = [startup_seconds(j, workdir) for _, j in jobs.iterrows()]
     jobs["work_s"] = jobs["wall_s"] - jobs["startup_s"].fillna(0).clip(upper=jobs["wall_s"])

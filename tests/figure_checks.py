@@ -56,3 +56,39 @@ def check_run_figures(results: Path, suite: str, names: list[str]) -> None:
     history = pd.read_parquet(history_path) if history_path.exists() else None
     for name in names:
         check_figure(name, summary, history, results / "figures" / suite / f"{name}.png")
+
+
+MEASURE = """<script>
+(function measure(tries) {  // once the report's app has drawn its landing page
+  const rows = document.querySelectorAll("table.paper-vs-gengap tbody tr").length;
+  if (!rows && tries > 0) { setTimeout(() => measure(tries - 1), 200); return; }
+  const root = document.scrollingElement || document.documentElement;
+  document.title = `gengap-layout rows=${rows} scroll=${root.scrollWidth} view=${window.innerWidth}`;
+})(50);
+</script>"""
+
+
+def report_layout(report: Path, width: int = 1400) -> dict[str, int] | None:
+    """The report as a browser shows it on landing (headless Chromium, ``width`` pixels wide): rows of
+    the verdict table, the page's scroll width and the window's width; None without Chromium."""
+    import re
+    import shutil
+    import subprocess
+    import tempfile
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "report.html"
+        text = report.read_text()
+        end = text.rfind("</body>")  # the page's own end (the app's data holds others)
+        page.write_text(text[:end] + MEASURE + text[end:])
+        out = subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                              f"--user-data-dir={tmp}/profile", f"--window-size={width},900",
+                              "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
+                             capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r"gengap-layout rows=(\d+) scroll=(\d+) view=(\d+)", out)
+    assert found, "the report did not finish loading in the browser"
+    return dict(zip(("rows", "scroll", "view"), map(int, found.groups())))

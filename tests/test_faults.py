@@ -1,23 +1,17 @@
-"""Faults and edits between runs: what becomes stale, what is resumed, what is rebuilt.
+"""Edits between runs: what becomes stale.
 
 A tiny grid (a training suite with a table, and a computed kernel suite) runs once with an
 import tracer; then each module of gengap is edited in turn and a dry run must schedule exactly
 the jobs whose code imported it (and what depends on them). Adding a model, a corruption or a
-measure the way the README says schedules nothing. Runs killed at random moments, a code edit
-between runs, and each kind of intermediate file truncated in turn end with the summaries of a
-clean run, and every failure on the way names the file it was about.
+measure the way the README says schedules nothing. (Kills and damaged files: test_damage.py.)
 """
 
 import json
 import os
-import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from helpers import REPO, shared_data_root
@@ -169,96 +163,3 @@ def test_adding_a_model_a_corruption_and_a_measure_reruns_nothing(traced):
     finally:
         for path, text in originals.items():
             path.unlink() if text is None else path.write_text(text)
-
-
-# --- faults ----------------------------------------------------------------------------------------
-
-# Long enough to be killed while training (a checkpoint after every epoch), short enough for CI.
-SMALL = {**GRID, "checkpoint_seconds": 0.001, "progress_seconds": 0,
-         "training": {"max_epochs": 25, "batch_size": 16, "stop": {"criterion": "epochs"}},
-         "suites": {"rand": {**GRID["suites"]["rand"], "n": [256], "models": ["mlp_1x256"]}}}
-TIMING = {"wall_time_s", "time_to_fit_s", "code_version"}
-
-
-def summaries(workdir: Path) -> dict[str, pd.DataFrame]:
-    out = {}
-    for path in sorted((workdir / "results").glob("**/*.parquet")):
-        rel = str(path.relative_to(workdir / "results"))
-        if rel.startswith(("summary/", "tables/")):
-            df = pd.read_parquet(path)
-            out[rel] = df.drop(columns=[c for c in df.columns if c in TIMING]).reset_index(drop=True)
-    return out
-
-
-def assert_same(a: dict, b: dict) -> None:
-    assert a.keys() == b.keys()
-    for name in a:
-        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory):
-    workdir = make_workdir(tmp_path_factory.mktemp("clean"), SMALL)
-    snakemake(workdir, "--cores", "2")
-    return summaries(workdir)
-
-
-def kill_while_training(workdir: Path, rng: random.Random) -> None:
-    """Start the run; once a training job has written a checkpoint, wait a random moment and kill
-    the whole run (Snakemake and its jobs) at once."""
-    env = dict(os.environ, PYTHONPATH=str(workdir / "src"), GENGAP_DATA_ROOT=str(shared_data_root()))
-    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=workdir, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if list((workdir / "results" / "cells").glob("**/checkpoint.pt")):
-            break
-        time.sleep(0.05)
-    time.sleep(rng.uniform(0.0, 1.0))
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:  # the run ended first
-        pass
-    proc.wait()
-    snakemake(workdir, "--unlock", "--cores", "1")  # what a user does after a hard kill (README)
-
-
-def test_killed_runs_and_an_edit_between_them_end_with_the_clean_summaries(clean, tmp_path):
-    workdir = make_workdir(tmp_path / "w", SMALL)
-    rng = random.Random(0)
-    for _ in range(2):
-        kill_while_training(workdir, rng)
-    leftover = list((workdir / "results" / "cells").glob("**/checkpoint.pt"))
-    loop = workdir / "src/gengap/train/loop.py"  # an edit of the training code: no checkpoint may be resumed
-    loop.write_text(loop.read_text() + "\n# edited between runs\n")
-    kill_while_training(workdir, rng)
-    snakemake(workdir, "--cores", "2")
-    logs = "".join(p.read_text() for p in (workdir / "results/logs/train").glob("**/*.log"))
-    if leftover:
-        assert "written by another run" in logs
-    assert_same(summaries(workdir), clean)
-
-
-# Downstream first: a file a failed job deleted is an intermediate Snakemake rebuilds only when needed.
-TRUNCATED = ["summary/rand.parquet", "summary/history/rand.parquet",
-             "training_sets/mnist/n256/distinct/seed0/draw1/true.pt",
-             "cells/rand/mnist/true/n256/distinct/seed0/draw1/mlp_1x256/none/init.pt",
-             "cells/rand/mnist/true/n256/distinct/seed0/draw1/mlp_1x256/none/final.pt",
-             "cells/rand/mnist/true/n256/distinct/seed0/draw1/mlp_1x256/none/history.parquet",
-             "cells/rand/mnist/true/n256/distinct/seed0/draw1/mlp_1x256/none/record.json",
-             "cells/rand/mnist/true/n256/distinct/seed0/draw1/mlp_1x256/none/measures.parquet",
-             "datasets/mnist.pt"]
-
-
-def test_each_truncated_file_is_named_and_rebuilt(clean, tmp_path):
-    workdir = make_workdir(tmp_path / "w", SMALL)
-    snakemake(workdir, "--cores", "2")
-    for rel in TRUNCATED:
-        path = workdir / "results" / rel
-        path.write_bytes(path.read_bytes()[: max(1, path.stat().st_size // 3)])
-        first = snakemake(workdir, "--cores", "2", check=False)
-        assert first.returncode != 0, f"a run after truncating {rel} reported success"
-        assert f"results/{rel}" in first.stdout + first.stderr, f"the failure does not name {rel}"
-        snakemake(workdir, "--cores", "2")  # the next run rebuilds it
-        assert planned_jobs(workdir) == {}
-    assert_same(summaries(workdir), clean)

@@ -12,6 +12,7 @@ import torch
 from gengap import atomic
 from gengap import config as plan
 from gengap.data import sources
+from gengap.data.identity import DataRootError, data_identity
 from gengap.train.checkpoint import Checkpoint
 from helpers import REPO, shared_data_root
 from workflow_helpers import TINY_CONFIG
@@ -104,27 +105,27 @@ def test_data_identity_is_content_not_location(tmp_path):
     (other / "MNIST").mkdir(parents=True)
     (other / "MNIST" / "raw").symlink_to(root / "MNIST" / "raw")  # the same files by another path
     results = tmp_path / "results"
-    assert sources.data_identity("mnist", root, results) == sources.data_identity("mnist", other, results)
-    assert sources.data_identity("hypersphere_d20", root, results) == "synthetic hypersphere_d20"
+    assert data_identity("mnist", root, results) == data_identity("mnist", other, results)
+    assert data_identity("hypersphere_d20", root, results) == "synthetic hypersphere_d20"
 
 
 
 def test_a_missing_data_root_keeps_the_decoded_dataset_or_names_the_root(tmp_path, monkeypatch):
     results, empty, shared = tmp_path / "results", tmp_path / "empty", shared_data_root()
     monkeypatch.delenv(sources.ENV_DATA_ROOT, raising=False)
-    assert sources.data_identity("mnist", empty, results) == "download MNIST"  # a first run: torchvision downloads
+    assert data_identity("mnist", empty, results) == "download MNIST"  # a first run: torchvision downloads
     monkeypatch.setenv(sources.ENV_DATA_ROOT, str(empty))  # the variable names a folder without the data
-    with pytest.raises(sources.DataRootError, match=f"no raw files under {empty} \\(set by GENGAP_DATA_ROOT\\)"):
-        sources.data_identity("mnist", empty, results)
+    with pytest.raises(DataRootError, match=f"no raw files under {empty} \\(set by GENGAP_DATA_ROOT\\)"):
+        data_identity("mnist", empty, results)
     # a finished run: the decoded dataset and its recorded identity stand, with a warning
-    identity = sources.data_identity("mnist", shared, results)
+    identity = data_identity("mnist", shared, results)
     atomic.save_json({"identity": identity}, results / "datasets" / "mnist.source.json")
     sources.prepare_dataset("mnist", shared, results / "datasets" / "mnist.pt")
     warnings = []
     for env in (str(empty), None):
         if env is None:
             monkeypatch.delenv(sources.ENV_DATA_ROOT)
-        assert sources.data_identity("mnist", empty, results, warn=warnings.append) == identity
+        assert data_identity("mnist", empty, results, warn=warnings.append) == identity
     assert len(warnings) == 2 and "keeping the decoded" in warnings[0] and str(empty) in warnings[0]
 
 
@@ -137,13 +138,13 @@ def test_a_downloaded_dataset_keeps_its_identity_until_its_content_changes(tmp_p
     # as after a download: the source was "download MNIST", and the decoding job recorded what it read
     atomic.save_json({"identity": "download MNIST"}, results / "datasets" / "mnist.source.json")
     sources.prepare_dataset("mnist", tmp_path / "data", results / "datasets" / "mnist.pt")
-    assert sources.data_identity("mnist", tmp_path / "data", results) == "download MNIST"
+    assert data_identity("mnist", tmp_path / "data", results) == "download MNIST"
     labels = raw / "t10k-labels-idx1-ubyte"
     content = bytearray(labels.read_bytes())
     labels.unlink()
     content[-1] = (content[-1] + 1) % 10  # one test label changed
     labels.write_bytes(bytes(content))
-    assert sources.data_identity("mnist", tmp_path / "data", results).startswith("raw ")
+    assert data_identity("mnist", tmp_path / "data", results).startswith("raw ")
 
 
 def test_a_truncated_raw_file_is_named(tmp_path):

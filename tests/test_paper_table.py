@@ -5,7 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from gengap.report.paper import QUANTITIES, VERDICTS, compare, shown_table, verdict
+from gengap.report.paper import QUANTITIES, compare, shown_table, verdict
+from gengap.report.verdicts import VERDICTS
 from workflow_helpers import REPO
 
 PAPER_VALUES = REPO / "workflow" / "report" / "paper_values.csv"

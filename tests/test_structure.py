@@ -124,3 +124,21 @@ def test_training_settings_are_defined_once():
     offenders += [f"{p.relative_to(REPO)}:{m.group(0)}" for p in (REPO / "benchmarks").glob("*.py")
                   for m in pattern.finditer(p.read_text())]
     assert offenders == []
+
+
+def test_report_jobs_import_no_torch():
+    """Summaries, histories, slopes, tables, figures, the overview and the paper table need no torch:
+    each workflow script's gengap imports, in a fresh interpreter, must not bring it along."""
+    import ast
+    import subprocess
+    import sys
+
+    for script in ("summarize", "history", "slopes", "table", "figure", "overview", "paper_vs_gengap",
+                   "dataset_source"):
+        tree = ast.parse((REPO / "workflow" / "scripts" / f"{script}.py").read_text())
+        modules = sorted({n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+                          and n.module.startswith("gengap")})
+        code = "import sys\n" + "".join(f"import {m}\n" for m in modules) + "print('torch' in sys.modules)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={"PYTHONPATH": str(REPO / "src")}).stdout.strip()
+        assert out == "False", f"workflow/scripts/{script}.py imports torch through {modules}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from figure_checks import check_run_figures
+from figure_checks import check_run_figures, report_layout
 from gengap.publish import publish
 from workflow_helpers import TINY_CONFIG, make_workdir, planned_jobs, snakemake, write_config
 
@@ -76,6 +76,12 @@ def test_report_and_published_run_hold_every_figure_and_no_weights(finished, tmp
     run = (dest / "RUN.md").read_text()
     assert "snakemake --cores 2" in run and "wall time: 1 min" in run and "cpu (4)" in run
     assert f"cells: {CELLS}; status: " in run and "torch 2." in run  # read from the cells' records
+    # it opens on the verdict table, every row there and no sideways scrolling at 1,400 pixels
+    layout = report_layout(report, width=1400)
+    if layout is None:
+        pytest.skip("no Chromium here to open the report in (.ci/run installs it)")
+    paper_rows = len(pd.read_parquet(finished / "results" / "paper_vs_gengap.parquet"))
+    assert layout["rows"] == paper_rows and layout["scroll"] <= layout["view"], layout
 
 
 def test_after_a_complete_run_a_dry_run_schedules_nothing(workdir):
@@ -186,4 +192,19 @@ def test_bounds_hypersphere_and_theory_suites_run_end_to_end(tmp_path):
     # an edit of the paper values reruns the comparison and the figures that state its verdicts
     values = workdir / "workflow/report/paper_values.csv"
     values.write_text(values.read_text().replace("0.8905", "0.8906"))
-    assert planned_jobs(workdir) == {"paper_vs_gengap": 1, "figure": 5}
+    assert planned_jobs(workdir) == {"paper_vs_gengap": 1, "figure": 5, "overview": 1}
+
+
+def test_job_overhead_benchmark_reads_a_run(finished):
+    """benchmarks/job_overhead.py on the tiny run: one row per rule, start-up stated by the job logs."""
+    import subprocess
+    import sys
+
+    log = min((finished / ".snakemake" / "log").glob("*.snakemake.log"))  # the run itself, not a later check
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "job_overhead.py"
+    out = subprocess.run([sys.executable, str(script), str(log), "--workdir", str(finished), "--no-rate"],
+                         capture_output=True, text=True, check=True).stdout
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:] if line and not line.startswith("run ")}
+    assert {"train", "measure", "summarize", "figure", "total"} <= set(rows)
+    assert int(rows["train"][0]) == CELLS and float(rows["train"][2]) > 0  # jobs, summed start-up
+    assert "start-up" in out.splitlines()[-1]

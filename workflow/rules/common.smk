@@ -11,7 +11,8 @@ import torch
 from gengap.cell import Cell
 from gengap.config import kind_of, measure_options, suite_cells, training_settings
 from gengap.data.corruptions import CORRUPTIONS, parse_corruption
-from gengap.data.sources import DATASETS, data_identity, data_root
+from gengap.data.identity import data_identity
+from gengap.data.sources import DATASETS, data_root
 from gengap.gpus import gpu_request
 from gengap.measures import MEASURES
 from gengap.models import MODELS

@@ -1,7 +1,7 @@
 # Stage 1: decode each dataset once; draw each (n, seed, corruption) training set once.
 
 
-# The dataset's source identity (content, not location: gengap.data.sources.data_identity);
+# The dataset's source identity (content, not location: gengap.data.identity.data_identity);
 # its file is what the decoding job depends on, so a changed source redecodes the dataset.
 rule dataset_source:
     output:

@@ -101,6 +101,7 @@ rule table:
 rule overview:
     input:
         unpack(overview_inputs),
+        paper=f"{R}/paper_vs_gengap.parquet",
     output:
         f"{R}/overview.md",
     log:

@@ -15,7 +15,8 @@ import pandas as pd
 
 from gengap.atomic import atomic_path, read_parquet
 from gengap.registry import Registry
-from gengap.report.paper import compare, verdict_counts
+from gengap.report.paper import compare
+from gengap.report.verdicts import verdict_counts
 from gengap.report.ranking import rank_measures, sign_error_table
 from gengap.report.slopes import fit_slope
 from gengap.report.tables import rademacher as rademacher_table
@@ -352,7 +353,7 @@ def hypersphere(summary: pd.DataFrame, history: pd.DataFrame):
 
 @figure("expressivity")
 def expressivity(summary: pd.DataFrame, history: pd.DataFrame | None):
-    """Worst interpolation residual |c(z_i) − y_i| against n (left: the network evaluated in
+    """Worst interpolation residual, the largest abs(c(z_i) − y_i), against n (left: the network evaluated in
     float64 and float32, and its float64 weights evaluated exactly; above the dotted line at 0.5 a
     class label is off) and the network's non-zero weights against 2n + d (right) (Zhang et al.
     Theorem 1). Expected: exact interpolation with exactly 2n + d weights at depth 1."""
@@ -484,7 +485,8 @@ def measure_ranking(summary: pd.DataFrame, history: pd.DataFrame | None):
     sns.boxplot(data=errors, y="measure", x="sign_error", order=order, ax=axes[1], color="white", fliersize=2,
                 linewidth=0.8)
     axes[1].set(xlim=(-0.02, 1.02), xlabel="weighted sign error per environment", ylabel="")
-    _legend_below(axes[0])
+    sns.move_legend(axes[0], "lower left", bbox_to_anchor=(0.0, 1.0), ncol=6, frameon=False, fontsize=7,
+                    title=None)
     cells = int(ranking["cells"].max()) if len(ranking) else 0
     _title(fig, f"which measure tracks the generalization gap ({cells} cells; varied: {ranking['varied'].iloc[0] if len(ranking) else ''})", summary)
     fig.tight_layout()

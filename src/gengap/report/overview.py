@@ -8,23 +8,29 @@ from __future__ import annotations
 import pandas as pd
 
 from gengap.atomic import read_parquet, save_text
+from gengap.report.verdicts import verdict_counts
 from gengap.suites import KINDS
 
-HEADER = "| suite | what it shows (measured) |\n| --- | --- |\n"
+HEADER = "| suite | what it shows (measured) | the papers' claims |\n| --- | --- | --- |\n"
 
 
 def overview(summaries: dict[str, pd.DataFrame], kinds: dict[str, str],
-             slopes: dict[str, pd.DataFrame] | None = None) -> str:
-    """The Markdown table: ``summaries`` and ``kinds`` by suite name, ``slopes`` where fitted."""
+             slopes: dict[str, pd.DataFrame] | None = None, paper: pd.DataFrame | None = None) -> str:
+    """The Markdown table: ``summaries`` and ``kinds`` by suite name, ``slopes`` where fitted, and
+    the verdicts of the papers' claims about each suite (the paper-vs-gengap table)."""
     slopes = slopes or {}
-    lines = [f"| `{suite}` | {KINDS[kinds[suite]].describe(summary, slopes.get(suite))} |"
-             for suite, summary in summaries.items()]
+    lines = []
+    for suite, summary in summaries.items():
+        claims = paper[paper["suite"] == suite] if paper is not None else pd.DataFrame()
+        verdicts = verdict_counts(claims) if len(claims) else "none stated"
+        lines.append(f"| `{suite}` | {KINDS[kinds[suite]].describe(summary, slopes.get(suite))} | {verdicts} |")
     return HEADER + "\n".join(lines) + "\n"
 
 
 def write_overview(summary_paths: dict[str, str], kinds: dict[str, str], slope_paths: dict[str, str],
-                   out_path: str) -> str:
+                   out_path: str, paper_path: str | None = None) -> str:
     text = overview({s: read_parquet(p) for s, p in summary_paths.items()}, kinds,
-                    {s: read_parquet(p) for s, p in slope_paths.items()})
+                    {s: read_parquet(p) for s, p in slope_paths.items()},
+                    read_parquet(paper_path) if paper_path else None)
     save_text(text, out_path)
     return text

@@ -39,11 +39,11 @@ from gengap.atomic import read_parquet, save_parquet, save_text
 from gengap.registry import Registry
 from gengap.report.format import number
 from gengap.report.tables import rademacher, table1
+from gengap.report.verdicts import VERDICTS, verdict_counts
 
 QUANTITIES: Registry = Registry("paper quantity")
 COLUMNS = ["verdict", "paper", "source", "claim", "model", "paper_data", "paper_value", "paper_text", "suite",
            "gengap_value", "gengap_ci", "gengap_data", "gengap_scale", "test", "tolerance"]
-VERDICTS = ("reproduced", "not reproduced", "other data or scale", "not run")  # the table's order
 
 
 def _scale(df: pd.DataFrame) -> str:
@@ -201,6 +201,8 @@ def compare(paper_values: pd.DataFrame, summaries: dict[str, pd.DataFrame],
 
 # the report shows the table at its page width: wrapped text, fixed columns
 STYLE = """<style>
+/* Snakemake's report sets its landing text in a narrow prose column: let this table use the page */
+div.prose:has(table.paper-vs-gengap) { max-width: 100%; }
 table.paper-vs-gengap { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 12px; }
 table.paper-vs-gengap th, table.paper-vs-gengap td { border-bottom: 1px solid #ddd; padding: 3px 5px;
   text-align: left; vertical-align: top; overflow-wrap: anywhere; }
@@ -229,12 +231,6 @@ def to_html(shown: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
     body = "\n".join(f"<tr>{cells(r)}</tr>" for _, r in shown.iterrows())
     return f'{STYLE}<table class="paper-vs-gengap">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>\n'
-
-
-def verdict_counts(table: pd.DataFrame) -> str:
-    """``12 reproduced, 3 not reproduced, 20 other data or scale, 5 not run``."""
-    counts = table["verdict"].value_counts()
-    return ", ".join(f"{counts[v]} {v}" for v in VERDICTS if v in counts)
 
 
 def write_paper_table(paper_values_path: str, summary_paths: dict[str, str], slope_paths: dict[str, str],

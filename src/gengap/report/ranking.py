@@ -35,6 +35,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+# Not scored: the gap itself and its parts; a measure's reporting values (the flatness search's sigma
+# and the points it used), which are how a measure was computed, not a measure.
+SKIPPED = {"gap", "train_error", "test_error"}
+AUXILIARY = ("_sigma", "_points")
 SETTINGS = ("dataset", "width", "depth", "lr", "batch_size", "weight_decay", "dropout", "n", "corruption")
 MLP = re.compile(r"mlp_(\d+)x(\d+)")
 
@@ -122,8 +126,8 @@ def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: li
     cells = cell_settings(summary)
     kept = cells[cells["status"] == "fitted"] if "status" in cells else cells
     left_out = len(cells) - len(kept)
-    skip = {"gap", "train_error", "test_error"}
-    names = measures or sorted(m for m in summary["measure"].unique() if m not in skip)
+    names = measures or sorted(m for m in summary["measure"].unique()
+                               if m not in SKIPPED and not m.endswith(AUXILIARY))
     rows = []
     for m in names:
         if m not in kept:

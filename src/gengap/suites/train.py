@@ -51,6 +51,11 @@ def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None =
     fitted = int((cells["status"] == "fitted").sum())
     diverged = int((cells["status"] == "diverged").sum())
     parts = [f"{len(cells)} cells, {fitted} met the stopping rule" + (f", {diverged} diverged" if diverged else "")]
+    missed = cells[cells["status"] != "fitted"]
+    if len(missed):  # name them: a reader must know which numbers come from unfitted cells
+        names = ["/".join(str(r[k]) for k in ("dataset", "corruption", "model", "reg") if k in r and r[k] != "none")
+                 + f" (n = {r['n']}, seed {r['seed']}, {r['status']})" for _, r in missed.iterrows()]
+        parts.append("missed it: " + ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else ""))
     test = _values(summary, "test_error")
     noise = test[test["label_noise"].notna()]
     if noise["label_noise"].nunique() > 1:
