@@ -38,7 +38,7 @@ SCRIPT_RULES = {"prepare_dataset": "prepare_dataset", "training_set": "training_
 DOWNSTREAM = {"prepare_dataset": {"training_set", "suite_cell"}, "training_set": {"train", "measure"},
               "train": {"measure", "history"}, "measure": {"summarize"}, "suite_cell": {"summarize"},
               "summarize": {"figure", "table", "overview", "paper_vs_gengap"}, "history": {"figure"}, "figure": set(),
-              "table": set(), "overview": set(), "paper_vs_gengap": set()}
+              "table": set(), "overview": set(), "paper_vs_gengap": {"overview"}}
 
 TRACER = '''
 import atexit, json, os, sys
