@@ -110,6 +110,18 @@ def test_a_missing_data_root_reruns_nothing_and_changes_nothing(workdir, tmp_pat
     test_adding_a_seed_schedules_only_the_new_cells(workdir)
 
 
+def test_a_rebuilt_file_with_the_same_content_makes_nothing_stale(workdir):
+    """Rebuilding the decoded dataset and a training set (forced, identical bytes) leaves every
+    training cell fresh: Snakemake compares the content of inputs newer than their outputs
+    (profiles: max-checksum-file-size), not only their modification times."""
+    dataset = workdir / "results/datasets/mnist.pt"
+    before = dataset.stat().st_mtime_ns, dataset.read_bytes()
+    for rule in ("prepare_dataset", "training_set"):
+        snakemake(workdir, "--cores", "1", "--forcerun", rule, "--until", rule)
+    assert dataset.stat().st_mtime_ns != before[0] and dataset.read_bytes() == before[1]  # rebuilt, same bytes
+    assert planned_jobs(workdir) == {}
+
+
 def test_editing_measure_code_reruns_measures_not_training(workdir):
     norms = workdir / "src/gengap/measures/norms.py"
     norms.write_text(norms.read_text() + "\n# an edit\n")

@@ -1,16 +1,22 @@
 """Running the real Snakemake workflow on a tiny config inside a temporary copy of the repo.
 
 The copy carries its own ``src/`` (put first on PYTHONPATH), so a test can edit library code
-and watch which jobs become stale without touching the checkout.
+and watch which jobs become stale without touching the checkout. Each command line runs as
+``python -m snakemake`` would, in a fork of an interpreter that has Snakemake and torch imported
+already (tests/warm_snakemake.py): a dry run costs its planning, not its imports.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -58,11 +64,38 @@ def snakemake(workdir: Path, *args: str, check: bool = True, data_root: str | No
     env.pop("GENGAP_DATA_ROOT", None)
     if data_root is not None:
         env["GENGAP_DATA_ROOT"] = str(shared_data_root()) if data_root == "shared" else data_root
-    proc = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env,
-                          capture_output=True, text=True, timeout=900)
+    proc = _warm().run(list(args), cwd=workdir, env=env, timeout=900)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+class _WarmSnakemake:
+    """``python -m snakemake`` without its imports: each command runs in a fork of one
+    interpreter that imported Snakemake, torch and pandas once (tests/warm_snakemake.py)."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("warm_snakemake.py"))],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        atexit.register(self.proc.kill)
+
+    def run(self, args: list[str], cwd: Path, env: dict, timeout: int) -> subprocess.CompletedProcess:
+        with tempfile.TemporaryDirectory() as tmp:
+            out, err = Path(tmp, "stdout"), Path(tmp, "stderr")
+            request = {"args": args, "cwd": str(cwd), "env": env, "stdout": str(out), "stderr": str(err),
+                       "timeout": timeout}
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+            answer = self.proc.stdout.readline()
+            if not answer:
+                raise RuntimeError("tests/warm_snakemake.py ended; run it by hand to see why")
+            return subprocess.CompletedProcess([sys.executable, "-m", "snakemake", *args],
+                                               json.loads(answer)["returncode"], out.read_text(), err.read_text())
+
+
+@functools.cache
+def _warm() -> _WarmSnakemake:
+    return _WarmSnakemake()
 
 
 def planned_jobs(workdir: Path, data_root: str | None = "shared") -> dict[str, int]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from gengap.atomic import read_parquet, save_parquet
 
@@ -23,6 +22,8 @@ def fit_slope(n, value, confidence: float = 0.95) -> dict:
     out = {"slope": np.nan, "intercept": np.nan, "ci_low": np.nan, "ci_high": np.nan, "points": int(keep.sum())}
     if len(np.unique(x)) < 2:
         return out
+    from scipy import stats  # here, not at the top: the Snakefile imports this module to plan (0.9 s)
+
     fit = stats.linregress(x, y)
     out.update(slope=fit.slope, intercept=fit.intercept)
     if len(x) > 2:
