@@ -22,7 +22,8 @@ def fit_slope(n, value, confidence: float = 0.95) -> dict:
     out = {"slope": np.nan, "intercept": np.nan, "ci_low": np.nan, "ci_high": np.nan, "points": int(keep.sum())}
     if len(np.unique(x)) < 2:
         return out
-    from scipy import stats  # here, not at the top: the Snakefile imports this module to plan (0.9 s)
+    # imported here, not at the top: the Snakefile imports this module to plan (0.9 s)
+    from scipy import stats
 
     fit = stats.linregress(x, y)
     out.update(slope=fit.slope, intercept=fit.intercept)
