@@ -9,7 +9,6 @@ already (tests/warm_snakemake.py): a dry run costs its planning, not its imports
 from __future__ import annotations
 
 import atexit
-import functools
 import json
 import os
 import re
@@ -93,9 +92,14 @@ class _WarmSnakemake:
                                                json.loads(answer)["returncode"], out.read_text(), err.read_text())
 
 
-@functools.cache
+_SERVER: list[_WarmSnakemake] = []
+
+
 def _warm() -> _WarmSnakemake:
-    return _WarmSnakemake()
+    """The running server, started on first use (again if it ended)."""
+    if not _SERVER or _SERVER[0].proc.poll() is not None:
+        _SERVER[:] = [_WarmSnakemake()]
+    return _SERVER[0]
 
 
 def planned_jobs(workdir: Path, data_root: str | None = "shared") -> dict[str, int]:
