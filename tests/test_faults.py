@@ -67,7 +67,9 @@ def traced(tmp_path_factory):
     (tracer / "sitecustomize.py").write_text(TRACER)
     env = dict(os.environ, PYTHONPATH=f"{tracer}{os.pathsep}{workdir / 'src'}", GENGAP_DATA_ROOT=str(shared_data_root()),
                GENGAP_IMPORT_LOG=str(log))
-    proc = run(workdir, "--cores", "2", env=env)
+    # cold jobs: the tracer starts with each interpreter (a warm fork runs the same script, but in
+    # an interpreter that started before the tracer was asked for)
+    proc = run(workdir, "--cores", "2", "--config", "warm_jobs=False", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     imports: dict[str, set[str]] = {}
     for f in log.glob("*.json"):

@@ -51,6 +51,10 @@ def test_complete_run_produces_summaries_and_figures(finished):
     assert {p.name for p in cell.iterdir()} == files | {f + ".sha256" for f in files}  # each with its digest
     assert (finished / "results/logs/train/randomization/mnist/labels@0.5/n128/distinct/seed0/draw1/mlp_1x512/none.log").read_text().count("epoch") >= 2
     assert (finished / "results/benchmarks/train/randomization/mnist/labels@0.5/n128/distinct/seed0/draw1/mlp_1x512/none.tsv").exists()
+    # measures ran in warm forks (gengap.warm: the server starts with the first job); training never
+    logs = finished / "results/logs"
+    assert any("in a warm fork" in p.read_text() for p in (logs / "measure").rglob("*.log"))
+    assert not any("in a warm fork" in p.read_text() for p in (logs / "train").rglob("*.log"))
 
 
 def assert_report_holds(workdir, figures: dict[str, list[str]]) -> Path:

@@ -9,17 +9,23 @@ Protocol: one JSON request per line on stdin, {"args", "cwd", "env", "stdout", "
 """
 
 import atexit
+import importlib.util
 import json
 import os
 import signal
 import sys
-import traceback
+from pathlib import Path
 
 import numpy  # noqa: F401  (imported once, for every fork)
 import pandas  # noqa: F401
 import snakemake.cli
 import torch  # noqa: F401
 import torchvision  # noqa: F401
+
+# gengap's warm-job server, loaded as a file (not as gengap.warm: gengap is never imported here)
+_spec = importlib.util.spec_from_file_location("gengap_warm_file", Path(__file__).parents[1] / "src/gengap/warm.py")
+WARM = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(WARM)
 
 BASE_PATH = [p for p in sys.path[1:] if p]  # the interpreter's own path, without this file's folder
 
@@ -36,17 +42,7 @@ def run(request: dict) -> int:
     sys.path[:] = [request["cwd"], *filter(None, request["env"].get("PYTHONPATH", "").split(os.pathsep)), *BASE_PATH]
     sys.argv = ["snakemake", *request["args"]]
     signal.alarm(int(request["timeout"]))  # a hung run dies (SIGALRM) and says so in its status
-    try:
-        snakemake.cli.main(request["args"])
-        return 0
-    except SystemExit as exit:
-        if isinstance(exit.code, str):  # what the interpreter does with sys.exit("message")
-            print(exit.code, file=sys.stderr)
-            return 1
-        return exit.code or 0
-    except BaseException:
-        traceback.print_exc()
-        return 1
+    return WARM.exit_status(lambda: snakemake.cli.main(request["args"]))
 
 
 def main() -> None:

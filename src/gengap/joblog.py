@@ -22,6 +22,7 @@ import platform
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -99,7 +100,10 @@ STARTED = "job started: "
 
 
 def process_age() -> float | None:
-    """Seconds since this process started (Linux: /proc), None where that cannot be read."""
+    """Seconds since this job's process started (Linux: /proc), None where that cannot be read;
+    for a warm job (``gengap.warm``) since the process Snakemake started."""
+    if started := os.environ.get("GENGAP_JOB_STARTED"):
+        return time.time() - float(started)
     try:
         with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
             ticks = int(stat.read().rsplit(")", 1)[1].split()[19])  # field 22: start time, clock ticks after boot
@@ -122,6 +126,8 @@ def _describe_attempt(job, earlier: str) -> str:
     age = process_age()
     if age is not None:
         parts.append(f"start-up {age:.2f} s")
+    if os.environ.get("GENGAP_WARM_WORKER"):
+        parts.append("in a warm fork (gengap.warm)")
     return STARTED + ", ".join(parts)
 
 

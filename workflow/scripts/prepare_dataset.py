@@ -1,3 +1,7 @@
+from gengap.warm import delegate
+
+delegate(snakemake)  # in a warm fork that imported torch already (gengap.warm)
+
 from gengap.data.sources import data_root, prepare_dataset
 from gengap.joblog import job_log
 

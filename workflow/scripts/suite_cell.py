@@ -1,3 +1,7 @@
+from gengap.warm import delegate
+
+delegate(snakemake)  # in a warm fork that imported torch already (gengap.warm)
+
 from gengap.job import start
 from gengap.theory import run_cell
 

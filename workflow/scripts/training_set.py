@@ -1,3 +1,7 @@
+from gengap.warm import delegate
+
+delegate(snakemake)  # in a warm fork that imported torch already (gengap.warm)
+
 from gengap.data.training_set import write_training_set
 from gengap.joblog import job_log
 

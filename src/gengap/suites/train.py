@@ -59,8 +59,13 @@ def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None =
     test = _values(summary, "test_error")
     noise = test[test["label_noise"].notna()]
     if noise["label_noise"].nunique() > 1:
-        parts.append("test error from p = 0 to p = 1, " + _per_model(
-            noise, lambda g: " → ".join(number(v) for v in g.groupby("label_noise")["value"].mean())))
+        levels = sorted(noise["label_noise"].unique())
+        if all(sorted(g["label_noise"].unique()) == levels for _, g in noise.groupby("model")):
+            parts.append(f"test error at label noise p = {', '.join(number(p) for p in levels)}, " + _per_model(
+                noise, lambda g: " → ".join(number(v) for v in g.groupby("label_noise")["value"].mean())))
+        else:  # models seen at different noise levels (a one-at-a-time design): each says its own
+            parts.append("test error against label noise, " + _per_model(noise, lambda g: " → ".join(
+                f"{number(v)} (p = {number(p)})" for p, v in g.groupby("label_noise")["value"].mean().items())))
     other = test[test["label_noise"].isna() & (test["corruption"] != "rademacher")]
     if not other.empty:
         parts.append("test error of input corruptions, " + _per_model(
