@@ -133,6 +133,24 @@ def test_editing_measure_code_reruns_measures_not_training(workdir):
                                      "paper_vs_gengap": 1}
 
 
+def test_adding_a_measure_and_its_ranking_reruns_measures_and_scores_not_training(workdir):
+    """README "Add your measure and see where it ranks": one line in the suite's measures (and the
+    ranking table) reruns each cell's measure job from its saved weights, the summary and the
+    scores; nothing is trained or drawn again."""
+    config = copy.deepcopy(TINY_CONFIG)
+    suite = config["suites"]["randomization"]
+    suite["measures"] = ["train_error", "test_error", "gap", "params", "spectral_product", "frobenius_product",
+                         "dist_init", "path_norm"]
+    suite["tables"] = ["measure_ranking"]
+    write_config(workdir, config)
+    assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "table": 1, "figure": 2, "overview": 1,
+                                     "paper_vs_gengap": 1}
+    snakemake(workdir, "--cores", "2")
+    ranking = pd.read_parquet(workdir / "results/tables/randomization/measure_ranking.parquet")
+    assert "path_norm" in set(ranking["measure"])
+    assert planned_jobs(workdir) == {}
+
+
 def test_editing_one_models_settings_reruns_only_that_model(workdir):
     config = copy.deepcopy(TINY_CONFIG)
     config["models"]["mlp_3x512"] = {"lr": 0.02}
