@@ -75,6 +75,8 @@ def delegate(snakemake) -> None:
     if not enabled(snakemake):
         return
     path = socket_path()
+    if len(path.encode()) > 100:  # beyond what a Unix socket's address holds: stay cold
+        return
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(path)
@@ -200,13 +202,13 @@ def serve(path: str) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return  # another server holds this socket
-    for module in PRELOAD:
-        __import__(module)
     if os.path.exists(path):
         os.unlink(path)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
+    server.bind(path)  # before the imports: jobs that come meanwhile wait for them, not import cold
     server.listen(64)
+    for module in PRELOAD:
+        __import__(module)
     server.settimeout(IDLE_SECONDS)
     handlers: set[int] = set()
     try:
