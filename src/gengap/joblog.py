@@ -30,6 +30,8 @@ Log = Callable[[str], None]
 
 ATTEMPTS_SUFFIX = ".attempts"
 TERMINATED_EXIT_CODE = 128 + signal.SIGTERM
+WORKER_ENV = "GENGAP_WARM_WORKER"  # set in a warm fork (gengap.warm)
+STARTED_ENV = "GENGAP_JOB_STARTED"  # a warm job's process start (epoch seconds), for its start-up
 
 
 class _Termination:
@@ -102,7 +104,7 @@ STARTED = "job started: "
 def process_age() -> float | None:
     """Seconds since this job's process started (Linux: /proc), None where that cannot be read;
     for a warm job (``gengap.warm``) since the process Snakemake started."""
-    if started := os.environ.get("GENGAP_JOB_STARTED"):
+    if started := os.environ.get(STARTED_ENV):
         return time.time() - float(started)
     try:
         with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
@@ -126,7 +128,7 @@ def _describe_attempt(job, earlier: str) -> str:
     age = process_age()
     if age is not None:
         parts.append(f"start-up {age:.2f} s")
-    if os.environ.get("GENGAP_WARM_WORKER"):
+    if os.environ.get(WORKER_ENV):
         parts.append("in a warm fork (gengap.warm)")
     return STARTED + ", ".join(parts)
 

@@ -39,8 +39,6 @@ import time
 import traceback
 
 IDLE_SECONDS = 120
-WORKER_ENV = "GENGAP_WARM_WORKER"  # set in a fork: the script runs its work instead of delegating
-STARTED_ENV = "GENGAP_JOB_STARTED"  # the job process's start (epoch seconds), for its start-up time
 PRELOAD = ("numpy", "pandas", "pyarrow", "torch", "snakemake", "snakemake.script")
 
 
@@ -54,18 +52,11 @@ def socket_path() -> str:
 
 
 def enabled(snakemake) -> bool:
+    """Warm jobs are on, on Linux, outside SLURM, and this is not already the fork."""
+    from gengap.joblog import WORKER_ENV  # the job's side only: the server imports no gengap
+
     return (bool(snakemake.config.get("warm_jobs", True)) and sys.platform == "linux"
             and not os.environ.get("SLURM_JOB_ID") and not os.environ.get(WORKER_ENV))
-
-
-def _process_start() -> float:
-    """This process's start, in epoch seconds (from /proc; now where that cannot be read)."""
-    try:
-        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
-            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
-            return time.time() - float(uptime.read().split()[0]) + ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return time.time()
 
 
 def delegate(snakemake) -> None:
@@ -96,8 +87,11 @@ def _start_server(path: str) -> None:
 
 
 def _run_in_fork(sock: socket.socket) -> int:
+    from gengap.joblog import STARTED_ENV, WORKER_ENV, process_age
+
+    started = time.time() - (process_age() or 0.0)
     request = {"argv": sys.argv, "cwd": os.getcwd(), "path": sys.path,
-               "env": {**os.environ, WORKER_ENV: "1", STARTED_ENV: repr(_process_start())}}
+               "env": {**os.environ, WORKER_ENV: "1", STARTED_ENV: repr(started)}}
     sys.stdout.flush()
     sys.stderr.flush()
     socket.send_fds(sock, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
@@ -130,8 +124,6 @@ def _worker(request: dict) -> int:
     os.environ.update(request["env"])
     sys.path[:] = request["path"]
     sys.argv = list(request["argv"])
-    for name in [m for m in sys.modules if m == "gengap" or m.startswith("gengap.")]:
-        del sys.modules[name]  # never the server's copy: the job's own work tree
     import runpy
 
     return exit_status(lambda: runpy.run_path(sys.argv[0], run_name="__main__"))
@@ -211,12 +203,16 @@ def serve(path: str) -> None:
         __import__(module)
     server.settimeout(IDLE_SECONDS)
     handlers: set[int] = set()
+
+    def running() -> set[int]:  # reaps the handlers that ended
+        return {p for p in handlers if not os.waitpid(p, os.WNOHANG)[0]}
+
     try:
         while True:
             try:
                 conn, _ = server.accept()
             except TimeoutError:
-                handlers = {p for p in handlers if not os.waitpid(p, os.WNOHANG)[0]}
+                handlers = running()
                 if not handlers:
                     return
                 continue
@@ -231,7 +227,7 @@ def serve(path: str) -> None:
                     os._exit(0)
             conn.close()
             handlers.add(pid)
-            handlers = {p for p in handlers if not os.waitpid(p, os.WNOHANG)[0]}
+            handlers = running()
     finally:
         os.unlink(path)
 
