@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         for name in ("Snakefile", "workflow", "src", "profiles"):
             (shutil.copytree if (repo / name).is_dir() else shutil.copy2)(repo / name, work / name)
         (work / "config.yaml").write_text(yaml.safe_dump(config))
-        env = dict(os.environ, PYTHONPATH=str(work / "src"))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(work / "src"), os.environ.get("PYTHONPATH")])))
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "snakemake", "--dry-run", "--cores", "1", "--quiet", "rules"],
                               cwd=work, env=env, capture_output=True, text=True)
@@ -56,8 +56,10 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(proc.stdout + proc.stderr)
         match = re.search(r"^total\s+(\d+)\s*$", proc.stdout + proc.stderr, flags=re.M)
         jobs = int(match.group(1)) if match else 0
+        version = subprocess.run([sys.executable, "-m", "snakemake", "--version"], env=env, capture_output=True,
+                                 text=True).stdout.strip()
         print(f"{cells} training cells, {jobs} jobs planned in {wall:.1f} s ({1e3 * wall / max(jobs, 1):.2f} ms per "
-              f"job), peak memory {peak:.2f} GB")
+              f"job), peak memory {peak:.2f} GB, Snakemake {version}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
