@@ -242,3 +242,26 @@ def test_job_overhead_benchmark_reads_a_run(finished):
     assert {"train", "measure", "summarize", "figure", "total"} <= set(rows)
     assert int(rows["train"][0]) == CELLS and float(rows["train"][2]) > 0  # jobs, summed start-up
     assert "start-up" in out.splitlines()[-1]
+
+
+def test_plan_scaling_benchmark_plans_the_grid_it_states():
+    """benchmarks/plan_scaling.py at one seed: the cells of the randomization grid, at least a train
+    and a measure job for each, and the Snakemake version the time belongs to."""
+    import re
+    import subprocess
+    import sys
+
+    import snakemake
+    import yaml
+
+    repo = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, str(repo / "benchmarks" / "plan_scaling.py"), "--seeds", "1"],
+                         capture_output=True, text=True, check=True).stdout
+    m = re.search(r"^(\d+) training cells, (\d+) jobs planned in [0-9.]+ s \([0-9.]+ ms per job\), peak memory "
+                  r"[0-9.]+ GB, Snakemake (\S+)$", out, flags=re.M)
+    assert m, out
+    suite = yaml.safe_load((repo / "config.yaml").read_text())["suites"]["randomization"]
+    cells = 2 * len(suite["models"]) * len(suite["corruptions"]) * len(suite["n"])
+    assert int(m.group(1)) == cells
+    assert int(m.group(2)) >= 2 * cells
+    assert m.group(3) == snakemake.__version__
