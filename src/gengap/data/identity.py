@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from gengap.data.sources import DATASETS, ENV_DATA_ROOT, _file_stats, raw_digest, raw_files
+from gengap.data.sources import DATASETS, ENV_DATA_ROOT, file_stats, raw_digest, raw_files
 
 
 class DataRootError(RuntimeError):
@@ -55,7 +55,7 @@ def data_identity(name: str, root: str | os.PathLike, results: str | os.PathLike
     elif not files:
         current, fresh = "download", f"download {info.torchvision_class}"
     else:
-        stats = _file_stats(files, root)
+        stats = file_stats(files, root)
         current = read["raw"] if read.get("stats") == stats else raw_digest(files, root)
         fresh = f"raw {current}"
     return recorded if recorded and read.get("raw") == current else fresh

@@ -132,7 +132,9 @@ def raw_files(info: DatasetInfo, root: str | os.PathLike) -> list[Path]:
     return sorted(Path(d) / f for d, _, files in os.walk(folder, followlinks=True) for f in files)
 
 
-def _file_stats(files: list[Path], root) -> list:
+def file_stats(files: list[Path], root) -> list:
+    """(path under the root, size, mtime in ns) of each raw file: how a later run tells, without
+    reading them, that the raw files it hashed are unchanged (gengap.data.identity)."""
     return [[str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
 
 
@@ -210,4 +212,4 @@ def prepare_dataset(name: str, root: str | os.PathLike, out_path: str | os.PathL
     info = DATASETS[name]
     files = raw_files(info, root)
     raw = "synthetic" if info.sample is not None else raw_digest(files, root)
-    save_json({"raw": raw, "stats": _file_stats(files, root)}, Path(out_path).with_name(f"{name}.read.json"))
+    save_json({"raw": raw, "stats": file_stats(files, root)}, Path(out_path).with_name(f"{name}.read.json"))
