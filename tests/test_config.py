@@ -251,6 +251,15 @@ def test_every_problem_is_reported_at_once_with_a_hint_for_yaml_numbers():
     assert len(lines) == 4 and not any("unexpected" in line for line in lines)
 
 
+def test_the_yaml_number_hint_only_where_a_number_is_expected():
+    config = with_suite()
+    config["suites"]["x"] = "1"  # as `--config 'suites={x: 1}'` gives it: a suite must be a mapping
+    with pytest.raises(plan.ConfigError) as err:
+        load(config)
+    assert "suites.x: '1' is not of type 'object'" in str(err.value)
+    assert "YAML reads" not in str(err.value)
+
+
 @pytest.mark.workflow
 def test_a_config_error_is_the_message_alone(tmp_path):
     workdir = make_workdir(tmp_path, with_suite(modles=["x"], seeds="0"))

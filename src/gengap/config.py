@@ -150,10 +150,15 @@ def _describe(err: jsonschema.ValidationError, config: dict | None = None, schem
         else:
             allowed, title = sorted(err.schema.get("properties", {})), err.schema.get("title", "allowed")
         hint = f" ({title} keys: {', '.join(allowed)})" if allowed else ""
-    elif err.validator == "type" and isinstance(err.instance, str) and _is_number(err.instance):
+    elif (err.validator == "type" and isinstance(err.instance, str) and _is_number(err.instance)
+          and {"number", "integer"} & set(_as_list(err.validator_value))):
         hint = (f" (YAML reads {err.instance} as text: write it with a decimal point and a signed exponent, "
                 f"e.g. {float(err.instance):.1e}, or as {float(err.instance):g})")
     return f"{key}: {err.message}{hint} (config{where})"
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _is_number(text: str) -> bool:
