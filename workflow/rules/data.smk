@@ -12,7 +12,6 @@ rule dataset_source:
         "../envs/gengap.yaml"
     params:
         data=dataset_identity,
-        code=code_digest("dataset_source"),
     script:
         "../scripts/dataset_source.py"
 
