@@ -2,7 +2,9 @@
 
 import copy
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -124,6 +126,22 @@ def test_a_rebuilt_file_with_the_same_content_makes_nothing_stale(workdir):
         snakemake(workdir, "--cores", "1", "--forcerun", rule, "--until", rule)
     assert dataset.stat().st_mtime_ns != before[0] and dataset.read_bytes() == before[1]  # rebuilt, same bytes
     assert planned_jobs(workdir) == {}
+
+
+def test_a_fresh_checkout_of_the_same_code_reruns_nothing(workdir):
+    """A clone, a `git checkout` or a new worktree writes every file anew: newer than every result.
+    Staleness comes from content digests, so a long run's results stay current under it."""
+    later = time.time() + 60
+    for path in [workdir / "Snakefile", *(workdir / "workflow").rglob("*"), *(workdir / "src").rglob("*")]:
+        os.utime(path, (later, later))
+    assert planned_jobs(workdir) == {}
+    # the script's content still counts: an edited script reruns its jobs, and they run the edit
+    script = workdir / "workflow/scripts/dataset_source.py"
+    script.write_text(script.read_text() + "\nopen('edited_script_ran', 'w').close()\n")
+    assert planned_jobs(workdir)["dataset_source"] == 1
+    source = next((workdir / "results/datasets").glob("*.source.json"))
+    snakemake(workdir, "--cores", "1", str(source.relative_to(workdir)))
+    assert (workdir / "edited_script_ran").exists()
 
 
 def test_editing_measure_code_reruns_measures_not_training(workdir):

@@ -8,9 +8,10 @@ system can read it), and its SHA-256 is written beside it as ``<file>.sha256`` (
 
 Reading (``load_torch``, ``read_parquet``, ``read_json``): the file must match its recorded
 digest. A file that does not (truncated, overwritten, or without a digest) is moved aside to
-``<file>.corrupt`` and ``CorruptFile`` names it. In its place stays a tombstone dated 1970: older
-than the inputs of the job that writes it, so the next run rebuilds it (and, through Snakemake's
-modification times, everything made from it) instead of reporting success.
+``<file>.corrupt`` and ``CorruptFile`` names it. In its place stays a tombstone dated 0 (1970):
+older than the link its writer's script runs through (``gengap.provenance.script_link``, dated
+1 s later), so Snakemake's ``code`` trigger makes the next run rebuild it (and everything made
+from it) instead of reporting success.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import pandas as pd
 
 SUFFIX = ".sha256"
 TOMBSTONE = b"gengap: failed verification, to be rebuilt;"
+TOMBSTONE_TIME = 0  # before gengap.provenance.SCRIPT_LINK_TIME
 LOW_DISK_BYTES = 16 << 20  # a write that fails with less free space than this blames the disk
 
 
@@ -136,7 +138,7 @@ def verify(path: str | os.PathLike) -> Path:
     os.replace(path, quarantine)
     digest_path(path).unlink(missing_ok=True)
     path.write_bytes(TOMBSTONE + f" {quarantine.name}: {problem}\n".encode())
-    os.utime(path, (0, 0))
+    os.utime(path, (TOMBSTONE_TIME, TOMBSTONE_TIME))
     raise CorruptFile(f"{path}: {problem}. Moved aside to {quarantine.name}; "
                       "rerun snakemake and the job that writes it rebuilds it.")
 

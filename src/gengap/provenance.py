@@ -13,7 +13,12 @@ import it, editing one model reruns only that model's cells, and adding a model,
 or a measure reruns nothing that existed.
 
 Rules receive these digests as ``params``: unlike modification times they survive a fresh
-clone or a ``git checkout``.
+clone or a ``git checkout``. For the same reason rules run their scripts through links dated one
+second after the epoch (``script_link``): Snakemake's ``code`` trigger reruns every job whose
+outputs are older than its script (the time of the path it is given, ``os.lstat``), and a fresh
+checkout writes the scripts anew, newer than every result. Through the links that trigger fires
+for one kind of output only: ``gengap.atomic``'s tombstone, dated 0, a file that failed
+verification and whose writer must run again.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import ast
 import hashlib
 import importlib
 import inspect
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
@@ -29,6 +35,7 @@ from typing import Callable, Iterable
 PACKAGE = "gengap"
 ROOT = Path(__file__).resolve().parent
 SCRIPTS = ROOT.parents[1] / "workflow" / "scripts"
+SCRIPT_LINK_TIME = 1  # after gengap.atomic.TOMBSTONE_TIME, before every file a job writes
 
 
 @lru_cache(maxsize=None)
@@ -195,3 +202,25 @@ def code_digest(script: str, *items: Callable | None) -> str:
 def modules_of(script: str) -> set[str]:
     """The gengap modules a workflow script's job imports (for tests and debugging)."""
     return module_closure(_imports(SCRIPTS / f"{script}.py")[0])[0]
+
+
+def script_link(script: str, folder: str | os.PathLike) -> str:
+    """The absolute path of a link in ``folder`` to ``workflow/scripts/<script>.py`` (the file
+    ``code_digest`` reads), the link itself dated ``SCRIPT_LINK_TIME``; made if missing or stale,
+    atomically (SLURM jobs parse the workflow at the same time)."""
+    target = SCRIPTS / f"{script}.py"
+    if not target.exists():
+        raise FileNotFoundError(f"{target}: no such workflow script")
+    link = Path(folder).resolve() / target.name
+    try:
+        current = os.readlink(link) == str(target) and os.lstat(link).st_mtime == SCRIPT_LINK_TIME
+    except OSError:
+        current = False
+    if not current:
+        link.parent.mkdir(parents=True, exist_ok=True)
+        tmp = link.with_name(f".{link.name}.{os.getpid()}")
+        tmp.unlink(missing_ok=True)
+        os.symlink(target, tmp)
+        os.utime(tmp, (SCRIPT_LINK_TIME, SCRIPT_LINK_TIME), follow_symlinks=False)
+        os.replace(tmp, link)
+    return str(link)

@@ -16,7 +16,7 @@ from gengap.data.sources import DATASETS, data_root
 from gengap.gpus import gpu_request
 from gengap.measures import MEASURES
 from gengap.models import MODELS
-from gengap.provenance import code_digest
+from gengap.provenance import code_digest, script_link
 from gengap.report.figures import FIGURES
 from gengap.report.paper import QUANTITIES
 from gengap.report.tables import TABLES
@@ -134,6 +134,13 @@ def overview_inputs(wc):
         if cfg.get("slopes"):
             inputs[f"slopes_{suite}"] = f"{R}/summary/{suite}_slopes.parquet"
     return inputs
+
+
+# Scripts run through links dated 1 s after the epoch (gengap.provenance.script_link). A job's
+# code is its digest in params, not its script's file time, so a fresh clone, a `git checkout` or
+# a new worktree of the same code reruns nothing, and a tombstoned file (gengap.atomic) is rebuilt.
+def linked_script(name):
+    return script_link(name, ".snakemake/gengap/scripts")
 
 
 # Code digests (gengap.provenance): the script's modules plus the registered items a job uses.

@@ -12,8 +12,9 @@ rule dataset_source:
         "../envs/gengap.yaml"
     params:
         data=dataset_identity,
+        code=code_digest("dataset_source"),
     script:
-        "../scripts/dataset_source.py"
+        linked_script("dataset_source")
 
 
 rule prepare_dataset:
@@ -30,7 +31,7 @@ rule prepare_dataset:
     params:
         code=dataset_code,
     script:
-        "../scripts/prepare_dataset.py"
+        linked_script("prepare_dataset")
 
 
 rule training_set:
@@ -47,4 +48,4 @@ rule training_set:
     params:
         code=corruption_code,
     script:
-        "../scripts/training_set.py"
+        linked_script("training_set")

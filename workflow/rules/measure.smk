@@ -25,4 +25,4 @@ rule measure:
         options=lambda wc: measure_options(config, wc.suite),
         code=measure_code,
     script:
-        "../scripts/measure.py"
+        linked_script("measure")

@@ -16,7 +16,7 @@ rule summarize:
         suite=suite_config,
         code=lambda wc: code_digest("summarize", suite_kind(wc).definition()),
     script:
-        "../scripts/summarize.py"
+        linked_script("summarize")
 
 
 rule history:
@@ -32,7 +32,7 @@ rule history:
     params:
         code=code_digest("history"),
     script:
-        "../scripts/history.py"
+        linked_script("history")
 
 
 rule slopes:
@@ -47,7 +47,7 @@ rule slopes:
     params:
         code=code_digest("slopes"),
     script:
-        "../scripts/slopes.py"
+        linked_script("slopes")
 
 
 rule figure:
@@ -71,7 +71,7 @@ rule figure:
         ),
         description=lambda wc: FIGURES.describe(wc.figure),
     script:
-        "../scripts/figure.py"
+        linked_script("figure")
 
 
 rule table:
@@ -95,7 +95,7 @@ rule table:
         code=lambda wc: code_digest("table", TABLES.definition(wc.table)),
         description=lambda wc: TABLES.describe(wc.table),
     script:
-        "../scripts/table.py"
+        linked_script("table")
 
 
 rule overview:
@@ -115,7 +115,7 @@ rule overview:
             *[kind_of(cfg).definition() for cfg in config["suites"].values()],
         ),
     script:
-        "../scripts/overview.py"
+        linked_script("overview")
 
 
 # Every number and claim of both papers beside what this run measured (values and sources:
@@ -139,4 +139,4 @@ rule paper_vs_gengap:
     params:
         code=code_digest("paper_vs_gengap", *QUANTITIES.definitions()),
     script:
-        "../scripts/paper_vs_gengap.py"
+        linked_script("paper_vs_gengap")

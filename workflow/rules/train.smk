@@ -27,4 +27,4 @@ rule train:
         ).identity(),
         code=train_code,
     script:
-        "../scripts/train.py"
+        linked_script("train")
