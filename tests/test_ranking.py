@@ -5,7 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from gengap.report.ranking import environments, granulated, kendall_tau, rank_measures, sign_errors, cell_settings
+from gengap.report.ranking import (cell_settings, environments, granulated, kendall_tau, rank_measures, sign_error_table,
+                                   sign_errors)
 
 
 def summary(cells):
@@ -84,3 +85,23 @@ def test_left_out_cells_and_values_are_counted():
     row = rank_measures(cells, measures=["a"]).iloc[0]
     assert (row["cells"], row["cells_left_out"], row["cells_without_value"]) == (2, 2, 1)
     assert row["tau"] == 1.0
+
+
+def test_margins_are_scored_as_inverse_squares():
+    """A larger margin with a smaller gap is a measure that predicts generalization (Jiang et al.'s
+    1/gamma^2); a cell without a positive margin has no value."""
+    cells = summary([
+        ("mlp_1x256", 100, {}, 0, 0.10, {"margins_p10": 4.0, "a": 1.0}, "fitted"),
+        ("mlp_1x512", 100, {}, 0, 0.20, {"margins_p10": 2.0, "a": 2.0}, "fitted"),
+        ("mlp_1x1024", 100, {}, 0, 0.30, {"margins_p10": 1.0, "a": 3.0}, "fitted"),
+        ("mlp_1x2048", 100, {}, 0, 0.40, {"margins_p10": -0.5, "a": 4.0}, "fitted"),
+    ])
+    table = rank_measures(cells).set_index("measure")
+    assert set(table.index) == {"1/margins_p10^2", "a"}
+    row = table.loc["1/margins_p10^2"]
+    assert (row["tau"], row["cells"], row["cells_without_value"]) == (1.0, 3, 1)
+    assert row["sign_error_mean"] == pytest.approx(0.0)
+    assert table.loc["a", "tau"] == 1.0 and table.loc["a", "cells"] == 4
+    errors = sign_error_table(cells)
+    assert set(errors["measure"]) == {"1/margins_p10^2", "a"}
+    assert (errors.loc[errors["measure"] == "1/margins_p10^2", "sign_error"] == 0).all()

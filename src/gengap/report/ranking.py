@@ -19,6 +19,10 @@ training error).
   difference within the noise counts little. Reported: the mean, the 90th percentile and the
   maximum over environments, overall and per varied setting.
 
+Margins are not complexities (a larger margin goes with a smaller gap): a measure named
+``margins_*`` is scored as Jiang et al.'s inverse margin 1/gamma^2 and listed as
+``1/margins_*^2``; a cell whose margin is not positive has no such value.
+
 Rules: sign(0) = 0, so ties count as neither agreement nor disagreement (tau's numerator). Cells
 whose training diverged, or that missed their stopping rule (``status`` other than ``fitted``),
 are left out of every score, and so is a cell whose measure is NaN or infinite for that measure;
@@ -40,6 +44,23 @@ SKIPPED = {"gap", "train_error", "test_error"}
 AUXILIARY = ("_sigma", "_points")
 SETTINGS = ("dataset", "width", "depth", "lr", "batch_size", "weight_decay", "dropout", "n", "corruption")
 MLP = re.compile(r"mlp_(\d+)x(\d+)")
+INVERSE_SQUARED = ("margins_",)  # scored as 1/x^2 (Jiang et al.'s inverse margin)
+
+
+def score_name(measure: str) -> str:
+    """The name a measure is ranked under: ``1/<measure>^2`` for a margin, else the measure."""
+    return f"1/{measure}^2" if measure.startswith(INVERSE_SQUARED) else measure
+
+
+def scored(cells: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """The cells with a finite score and gap, the score in column ``score_name(measure)``."""
+    x = cells[measure].to_numpy(dtype=float)
+    if measure.startswith(INVERSE_SQUARED):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(x > 0, 1.0 / x**2, np.nan)
+    out = cells.assign(**{score_name(measure): x})
+    keep = np.isfinite(x) & np.isfinite(out["gap"].to_numpy(dtype=float))
+    return out[keep].reset_index(drop=True)
 
 
 def cell_settings(summary: pd.DataFrame) -> pd.DataFrame:
@@ -132,9 +153,9 @@ def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: li
     for m in names:
         if m not in kept:
             continue
-        ok = kept[np.isfinite(kept[m].astype(float)) & np.isfinite(kept["gap"].astype(float))].reset_index(drop=True)
-        errors = sign_errors(ok, m, test_points)
-        row = {"measure": m, "tau": kendall_tau(ok[m], ok["gap"]), **granulated(ok, m),
+        ok, name = scored(kept, m), score_name(m)
+        errors = sign_errors(ok, name, test_points)
+        row = {"measure": name, "tau": kendall_tau(ok[name], ok["gap"]), **granulated(ok, name),
                **_summary_of(errors["sign_error"], "sign_error_")}
         for s, g in errors.groupby("setting"):
             row.update(_summary_of(g["sign_error"], f"sign_error_{s}_"))
@@ -149,7 +170,8 @@ def sign_error_table(summary: pd.DataFrame, test_points: int = 10_000) -> pd.Dat
     cells = cell_settings(summary)
     kept = cells[cells["status"] == "fitted"] if "status" in cells else cells
     out = []
-    for m in rank_measures(summary, test_points)["measure"]:
-        ok = kept[np.isfinite(kept[m].astype(float)) & np.isfinite(kept["gap"].astype(float))].reset_index(drop=True)
-        out.append(sign_errors(ok, m, test_points).assign(measure=m))
+    names = {score_name(m): m for m in summary["measure"].unique()}
+    for name in rank_measures(summary, test_points)["measure"]:
+        ok = scored(kept, names[name])
+        out.append(sign_errors(ok, name, test_points).assign(measure=name))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["setting", "weight", "sign_error", "measure"])
