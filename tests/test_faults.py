@@ -31,11 +31,12 @@ GRID = {
     },
 }
 # Which rule runs which script, and which rules consume each rule's outputs (in GRID's DAG).
-SCRIPT_RULES = {"dataset_source": "dataset_source", "prepare_dataset": "prepare_dataset", "training_set": "training_set", "train": "train",
-                "measure": "measure", "summarize": "summarize", "history": "history", "figure": "figure",
+SCRIPT_RULES = {"dataset_source": "dataset_source", "prepare_dataset": "prepare_dataset",
+                "training_set": "training_set", "train": "train", "measure": "measure", "summarize": "summarize", "history": "history", "figure": "figure",
                 "table": "table", "overview": "overview", "suite_cell": "suite_cell",
                 "paper_vs_gengap": "paper_vs_gengap"}
-DOWNSTREAM = {"dataset_source": {"prepare_dataset"}, "prepare_dataset": {"training_set", "suite_cell"}, "training_set": {"train", "measure"},
+DOWNSTREAM = {"dataset_source": {"prepare_dataset"}, "prepare_dataset": {"training_set", "suite_cell"},
+              "training_set": {"train", "measure"},
               "train": {"measure", "history"}, "measure": {"summarize"}, "suite_cell": {"summarize"},
               "summarize": {"figure", "table", "overview", "paper_vs_gengap"}, "history": {"figure"}, "figure": set(),
               "table": set(), "overview": set(), "paper_vs_gengap": {"overview"}}

@@ -31,7 +31,7 @@ import pandas as pd
 
 SUFFIX = ".sha256"
 TOMBSTONE = b"gengap: failed verification, to be rebuilt;"
-TOMBSTONE_TIME = 0  # before gengap.provenance.SCRIPT_LINK_TIME
+TOMBSTONE_TIME = 0  # gengap.provenance.SCRIPT_LINK_TIME is 1 s later
 LOW_DISK_BYTES = 16 << 20  # a write that fails with less free space than this blames the disk
 
 

@@ -32,10 +32,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
+from gengap.atomic import TOMBSTONE_TIME
+
 PACKAGE = "gengap"
 ROOT = Path(__file__).resolve().parent
 SCRIPTS = ROOT.parents[1] / "workflow" / "scripts"
-SCRIPT_LINK_TIME = 1  # after gengap.atomic.TOMBSTONE_TIME, before every file a job writes
+SCRIPT_LINK_TIME = TOMBSTONE_TIME + 1  # after a tombstone, before every file a job writes
 
 
 @lru_cache(maxsize=None)
