@@ -50,3 +50,47 @@ def test_slopes_never_pool_two_training_settings():
                  n=n, value=n ** power) for reg, power in (("batch64", 0.5), ("batch1", -0.5)) for n in (100, 1000, 10000)]
     pooled = slopes(pd.DataFrame(rows)).query("pooled").set_index("reg")["slope"]
     assert pooled.to_dict() == pytest.approx({"batch1": -0.5, "batch64": 0.5})
+
+
+def _bounds_summary():
+    """Three seeds at four n: a bound growing as n^0.5 (above 1), its numerator as n^1, a test
+    error falling as n^-0.5, distances growing as n^0.25; a VC bound with no finite value."""
+    rows = []
+    powers = {"test_error": (0.5, -0.5), "bartlett17": (10.0, 0.5), "bartlett17_numerator": (1.0, 1.0),
+              "vc": (math.inf, 0.0), "dist_init": (2.0, 0.25), "dist_s2": (1.0, 0.25)}
+    for seed in (0, 1, 2):
+        for n in (128, 512, 2048, 8192):
+            for measure, (c, p) in powers.items():
+                rows.append(dict(suite="s", dataset="mnist", model="mlp_5x1024_nobias", corruption="true",
+                                 reg="none", measure=measure, seed=seed, draw=1, n=n,
+                                 value=c * (1 + 0.05 * seed) * n**p))
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("name, titled", [
+    ("bounds_vs_n", ["test error", "Bartlett et al. 2017", "Bartlett et al. 2017 (numerator)"]),
+    ("distances_vs_n", ["distance from initialization", "distance between S1 and S2"]),
+])
+def test_bounds_figures_draw_one_panel_per_quantity_with_its_slope(name, titled):
+    from figure_checks import check_figure
+    from gengap.report.figures import FIGURES, plt
+
+    summary = _bounds_summary()
+    check_figure(name, summary, None)
+    fig = FIGURES[name](summary, None)
+    titles = [ax.get_title().replace("\n", " ") for ax in fig.axes if ax.lines]
+    assert len(titles) == len(titled), titles  # each quantity on its own axes, nothing else drawn
+    for title, expected in zip(titles, titled):
+        assert title.startswith(expected), (title, expected)
+    measures = {"bounds_vs_n": ["test_error", "bartlett17", "bartlett17_numerator"],
+                "distances_vs_n": ["dist_init", "dist_s2"]}[name]
+    pooled = slopes(summary).query("pooled").set_index("measure")
+    for title, measure, power in zip(titles, measures, (-0.5, 0.5, 1.0) if name == "bounds_vs_n" else (0.25, 0.25)):
+        fit = pooled.loc[measure]  # the pooled fit over the seeds, with its 95 % interval
+        assert fit["slope"] == pytest.approx(power) and fit["ci_low"] < power < fit["ci_high"]
+        assert f"slope {fit['slope']:+.2f} [{fit['ci_low']:+.2f}, {fit['ci_high']:+.2f}]" in title, title
+    if name == "bounds_vs_n":
+        assert "VC bound" in fig._suptitle.get_text()  # named, not dropped silently
+        bound = next(ax for ax in fig.axes if ax.get_title().startswith("Bartlett et al. 2017\n"))
+        assert any("vacuous" in t.get_text() for t in bound.texts)  # above 1 at every n
+    plt.close(fig)

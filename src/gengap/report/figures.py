@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -58,13 +59,16 @@ LABELS = {
     "pacbayes_mag_flatness": "PAC-Bayes flatness 1/σ′²", "vc": "VC bound", "label_noise": "label corruption p",
     "relative_time_to_fit": "time to fit / time to fit true labels", "rkhs_norm": "RKHS norm √(αᵀKα)",
     "residual_float64": "network in float64", "residual_float32": "network in float32",
-    "residual_exact": "float64 weights, exact arithmetic", "linear_features": "random ReLU features",
+    "residual_exact": "float64 weights, exact arithmetic", "frobenius_product": "product of Frobenius norms", "linear_features": "random ReLU features",
     "rbf": "Gaussian RBF",
 }
 
 
 def label(name) -> str:
-    return LABELS.get(name, str(name).replace("_", " "))
+    name = str(name)
+    if name.endswith("_numerator"):
+        return f"{label(name[: -len('_numerator')])} (numerator)"
+    return LABELS.get(name, name.replace("_", " "))
 
 
 def _errorbar(df: pd.DataFrame):
@@ -266,7 +270,6 @@ def draw_figure(name: str, summary_path: str, history_path: str | None, png_path
 
 BOUND_MEASURES = ["test_error", "vc", "frobenius_bound", "bartlett17", "bartlett17_nk", "neyshabur18",
                   "neyshabur18_init", "neyshabur19", "neyshabur19_nk", "path_norm_bound", "pacbayes_init", "pacbayes_mag_flatness"]
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "*"]
 
 
 def _variant(summary: pd.DataFrame) -> str:
@@ -279,33 +282,75 @@ def _variant(summary: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
-def _against_n(summary: pd.DataFrame, measures: list[str], ylabel: str, title: str, vacuous: bool):
-    """Log-log lines of ``measures`` against n, seeds as bands, the pooled fitted slope of each in
-    the legend; measures without finite positive values are named in the title, not dropped
-    silently."""
+def numerator_of(measure: str) -> str:
+    return f"{measure}_numerator"
+
+
+def with_numerators(measures: list[str], available) -> list[str]:
+    """``measures`` in order, each followed by its numerator where the summary has one."""
+    available = set(available)
+    return [q for m in measures if m in available for q in (m, numerator_of(m)) if q in available]
+
+
+def slope_text(n, value) -> str:
+    """``slope +0.06 [-0.10, +0.22]``: the pooled log-log slope and its 95 % interval."""
+    fit = fit_slope(n, value)
+    interval = f" [{fit['ci_low']:+.2f}, {fit['ci_high']:+.2f}]" if np.isfinite(fit["ci_low"]) else ""
+    return f"slope {fit['slope']:+.2f}{interval}"
+
+
+def _panels_against_n(summary: pd.DataFrame, measures: list[str], title: str, bounds=()):
+    """One log-log panel per quantity against n, each on its own y axis (a bound at 1,500 and a
+    test error at 0.02 cannot share one), seeds as bands, one line per dataset and model, and in
+    each panel the pooled log-log slope with its 95 % interval. A bound's panel shows the line at
+    1 when its values reach it, and says so when they stay above it. Quantities without finite
+    positive values are named in the title, not dropped silently."""
     df = summary[summary["measure"].isin(measures) & (summary["draw"] == 1)].copy()
     finite = np.isfinite(df["value"]) & (df["value"] > 0)
-    missing = sorted(set(df["measure"]) - set(df.loc[finite, "measure"]))
+    missing = [m for m in measures if m in set(df["measure"]) - set(df.loc[finite, "measure"])]
     df = df[finite]  # log axes; vacuous (infinite) VC values cannot be drawn
     if df.empty:
         raise ValueError(f"none of {measures} has finite positive values in this suite's summary")
-    labels = {m: f"{label(m)} ({fit_slope(g['n'], g['value'])['slope']:+.2f})" for m, g in df.groupby("measure")}
-    df["curve"] = df["measure"].map(labels)
-    order = [labels[m] for m in measures if m in labels]
-    df["panel"] = panels(df, ("dataset", "model"))
-    g = sns.relplot(data=df, x="n", y="value", hue="curve", hue_order=order, style="curve", style_order=order,
-                    col="panel", kind="line", markers=MARKERS[: len(order)], dashes=False,
-                    palette="tab10" if len(order) <= 10 else "tab20",
-                    errorbar=_errorbar(df), **_size(df["panel"].nunique(), height=3.6))
+    shown = [m for m in measures if m in set(df["measure"])]
+    df["setting"] = panels(df, ("dataset", "model"))
+    settings = sorted(df["setting"].unique())
+    several = len(settings) > 1
+    slopes = {(m, s): slope_text(g["n"], g["value"]) for (m, s), g in df.groupby(["measure", "setting"])}
+    # one setting: its slope under the quantity's name; several: each in its line's colour inside
+    titles = {m: textwrap.fill(label(m), 22 if several else 28)
+              + ("" if several else f"\n{slopes[m, settings[0]]}") for m in shown}
+    df["quantity"] = df["measure"].map(titles)
+    colors = dict(zip(settings, sns.color_palette("tab10", len(settings))))
+    cols = min(len(shown), 4)
+    g = sns.relplot(data=df, x="n", y="value", col="quantity", col_order=[titles[m] for m in shown],
+                    col_wrap=cols if len(shown) > cols else None, hue="setting" if several else None,
+                    palette=colors if several else None, kind="line", marker="o", errorbar=_errorbar(df),
+                    facet_kws={"sharey": False}, height=2.3,
+                    aspect=min(1.3, (WIDTH - (3.0 if several else 1.2)) / cols / 2.3))
     g.set(xscale="log", yscale="log")
-    if vacuous:
-        for ax in g.axes.flat:
-            ax.axhline(1.0, color="black", lw=0.8, ls="--")
-            ax.text(ax.get_xlim()[0], 1.05, " 1: above, the bound says nothing", fontsize=7, va="bottom")
-    g.set_axis_labels("training set size n", ylabel)
-    g.set_titles("{col_name}")
-    g.legend.set_title("measure (log-log slope)")
-    _legend_outside(g)
+    for m in shown:
+        ax = g.axes_dict[titles[m]]
+        for i, setting in enumerate(settings if several else []):
+            if (m, setting) in slopes:
+                ax.text(0.03, 0.97 - 0.1 * i, slopes[m, setting], transform=ax.transAxes, fontsize=6.5,
+                        va="top", color=colors[setting])
+        if m in bounds:
+            low, high = ax.get_ylim()
+            if low <= 1.0 <= high:
+                ax.axhline(1.0, color="black", lw=0.8, ls="--")
+            elif low > 1.0:
+                ax.text(0.97, 0.03, "> 1 at every n (vacuous)", transform=ax.transAxes, fontsize=6,
+                        ha="right", va="bottom", color="firebrick")
+        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+    g.set_titles("{col_name}", size=7.5)
+    g.set_axis_labels("training set size n", "")
+    for ax in g.axes.flat:
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("value (log scale)")
+    if several:
+        g.legend.set_title("data, model")
+        _legend_outside(g)
     variant = _variant(summary)
     note = f"\nnot drawn (no finite value): {', '.join(label(m) for m in missing)}" if missing else ""
     _title(g.figure, f"{title}{' — ' + variant if variant else ''}{note}", df)
@@ -314,19 +359,22 @@ def _against_n(summary: pd.DataFrame, measures: list[str], ylabel: str, title: s
 
 @figure("bounds_vs_n")
 def bounds_vs_n(summary: pd.DataFrame, history: pd.DataFrame):
-    """Each bound and the test error against n (log-log), seeds as bands, slopes in the legend
-    (Nagarajan & Kolter Fig. 1). Expected: the test error falls with n (negative slope) while the
-    bounds grow (positive slopes); above the dashed line at 1 a bound says nothing."""
-    return _against_n(summary, BOUND_MEASURES, "value on the error scale", "bounds and test error against n",
-                      vacuous=True)
+    """The test error, each bound and each bound's numerator against n, one log-log panel per
+    quantity, seeds as bands, the pooled slope with its 95 % interval in each panel (Nagarajan &
+    Kolter Fig. 1). Expected: the test error falls with n (negative slope) while the bounds grow
+    (positive slopes); a bound at or above the dashed line at 1 says nothing."""
+    quantities = ["test_error"] + with_numerators(BOUND_MEASURES[1:], summary["measure"].unique())
+    return _panels_against_n(summary, quantities, "test error, bounds and their numerators against n",
+                             bounds=BOUND_MEASURES[1:])
 
 
 @figure("distances_vs_n")
 def distances_vs_n(summary: pd.DataFrame, history: pd.DataFrame):
-    """Distance from initialization and between the weights trained on S1 and S2, against n
-    (Nagarajan & Kolter Fig. 1). Expected: both grow with n (positive slopes)."""
-    return _against_n(summary, ["dist_init", "dist_s2"], "Frobenius distance",
-                      "distances of the trained weights against n", vacuous=False)
+    """Distance from initialization, distance between the weights trained on S1 and S2, and the
+    products of the layers' norms, against n, one log-log panel each (Nagarajan & Kolter Fig. 1).
+    Expected: the distances grow with n (positive slopes)."""
+    return _panels_against_n(summary, ["dist_init", "dist_s2", "spectral_product", "frobenius_product"],
+                             "distances and norms of the trained weights against n")
 
 
 @figure("hypersphere")
