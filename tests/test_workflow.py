@@ -3,6 +3,7 @@
 import copy
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -82,6 +83,7 @@ def test_report_and_published_run_hold_every_figure_and_no_weights(finished, tmp
     run = (dest / "RUN.md").read_text()
     assert "snakemake --cores 2" in run and "wall time: 1 min" in run and "cpu (4)" in run
     assert f"cells: {CELLS}; status: " in run and "torch 2." in run  # read from the cells' records
+    assert re.search(rf"^\| randomization \| {CELLS} \| \d+\.\d\d h \| \d+\.\d\d h \|$", run, re.M), run
     # it opens on the verdict table, every row there and no sideways scrolling at 1,400 pixels
     layout = report_layout(report, width=1400)
     if layout is None:

@@ -38,7 +38,34 @@ def _counts(values) -> str:
     return ", ".join(f"{k} ({v})" for k, v in sorted(Counter(map(str, values)).items())) or "none recorded"
 
 
-def run_description(records: list[dict], command: str, wall_time: str, config_name: str) -> str:
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.2f} h" if seconds == seconds else "not recorded"
+
+
+def time_by_suite(records: list[dict], results: Path | None = None) -> list[str]:
+    """A Markdown table of each suite's cells and their time, summed and the longest: training
+    cells as their records state it (every attempt of a resumed cell included), theory cells
+    (``theory/<suite>/...``) as their rows' ``seconds`` where they record it."""
+    times: dict[str, list[float]] = {}
+    for r in records:
+        times.setdefault(str((r.get("cell") or {}).get("suite", "?")), []).append(float(r.get("wall_time_s") or 0))
+    for path in sorted(results.glob("theory/*/**/*.parquet")) if results is not None else []:
+        import pandas as pd  # only here: RUN.md of a run without theory cells needs no pandas
+
+        rows = pd.read_parquet(path)
+        seconds = float(rows["seconds"].sum()) if "seconds" in rows else float("nan")
+        times.setdefault(path.relative_to(results / "theory").parts[0], []).append(seconds)
+    lines = ["| suite | cells | time summed over cells | longest cell |", "| --- | --- | --- | --- |"]
+    for suite, values in sorted(times.items()):
+        known = [v for v in values if v == v]
+        total, longest = (sum(known), max(known)) if known else (float("nan"), float("nan"))
+        unknown = f" ({len(values) - len(known)} cells not recorded)" if known and len(known) < len(values) else ""
+        lines.append(f"| {suite} | {len(values)} | {_hours(total)}{unknown} | {_hours(longest)} |")
+    return lines
+
+
+def run_description(records: list[dict], command: str, wall_time: str, config_name: str,
+                    results: Path | None = None) -> str:
     """RUN.md: the command and wall time as given, the rest as the cells' records state it."""
     train_s = sum(float(r.get("wall_time_s") or 0) for r in records)
     versions = [", ".join(f"{k} {v}" for k, v in sorted((r.get("versions") or {}).items())) for r in records]
@@ -50,6 +77,8 @@ def run_description(records: list[dict], command: str, wall_time: str, config_na
              f"- code (cells): {_counts(r.get('code_version') for r in records)}",
              f"- versions (cells): {_counts(versions)}",
              f"- config: [{config_name}]({config_name})",
+             "", "Time per suite (each cell's own wall time; cells run side by side, so the sums exceed the run's wall time):", "",
+             *time_by_suite(records, results),
              "", "Per cell (status, device, wall time, code version): the rows of `summary/<suite>.parquet`."]
     return "\n".join(lines) + "\n"
 
@@ -67,7 +96,7 @@ def publish(results: Path, dest: Path, command: str, wall_time: str, config: Pat
         if extra is not None:
             _copy(extra, dest / extra.name)
             written.append(dest / extra.name)
-    (dest / "RUN.md").write_text(run_description(gather_records(results), command, wall_time, config.name))
+    (dest / "RUN.md").write_text(run_description(gather_records(results), command, wall_time, config.name, results))
     return written + [dest / "RUN.md"]
 
 

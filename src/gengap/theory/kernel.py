@@ -178,7 +178,8 @@ def solve_interpolation(kernel, Y: torch.Tensor, *, tile: int = BLOCK, tol: floa
             scale = torch.cat([tiles[i, i].diagonal() for i in range(len(ranges))]).mean().item()
         for i in range(len(ranges)):
             tiles[i, i].diagonal().add_(jitter)
-        log(f"kernel tiles ({len(tiles)} of {len(ranges)} rows) in {time.perf_counter() - t0:.0f} s")
+        log(f"kernel: {len(tiles)} tiles of the lower triangle ({len(ranges)} x {len(ranges)} blocks of up to "
+            f"{tile} rows) in {time.perf_counter() - t0:.0f} s")
         t0 = time.perf_counter()
         if tiled_cholesky(tiles, len(ranges)):
             log(f"tiled Cholesky in {time.perf_counter() - t0:.0f} s (jitter {jitter:g})")

@@ -1,0 +1,21 @@
+import pandas as pd
+
+from gengap.publish import time_by_suite
+
+
+def test_time_by_suite_sums_training_records_and_theory_rows(tmp_path):
+    records = [{"cell": {"suite": "bounds_vs_n"}, "wall_time_s": 3600.0},
+               {"cell": {"suite": "bounds_vs_n"}, "wall_time_s": 1800.0},
+               {"cell": {"suite": "hypersphere"}, "wall_time_s": 9798.0}]
+    kernel = tmp_path / "theory/kernel/mnist/rbf/n60000"
+    kernel.mkdir(parents=True)
+    pd.DataFrame({"seconds": [720.0]}).to_parquet(kernel / "seed0.parquet")
+    pd.DataFrame({"seconds": [180.0]}).to_parquet(tmp_path / "theory/kernel/mnist/seed1.parquet")
+    expressivity = tmp_path / "theory/expressivity/mnist"
+    expressivity.mkdir(parents=True)
+    pd.DataFrame({"residual_exact": [0.0]}).to_parquet(expressivity / "depth1.parquet")  # no time recorded
+    rows = time_by_suite(records, tmp_path)
+    assert rows[2:] == ["| bounds_vs_n | 2 | 1.50 h | 1.00 h |",
+                        "| expressivity | 1 | not recorded | not recorded |",
+                        "| hypersphere | 1 | 2.72 h | 2.72 h |",
+                        "| kernel | 2 | 0.25 h | 0.20 h |"]
