@@ -85,7 +85,8 @@ def test_bounds_figures_draw_one_panel_per_quantity_with_its_slope(name, titled)
     measures = {"bounds_vs_n": ["test_error", "bartlett17", "bartlett17_numerator"],
                 "distances_vs_n": ["dist_init", "dist_s2"]}[name]
     pooled = slopes(summary).query("pooled").set_index("measure")
-    for title, measure, power in zip(titles, measures, (-0.5, 0.5, 1.0) if name == "bounds_vs_n" else (0.25, 0.25)):
+    powers = (-0.5, 0.5, 1.0) if name == "bounds_vs_n" else (0.25, 0.25)
+    for title, measure, power in zip(titles, measures, powers):
         fit = pooled.loc[measure]  # the pooled fit over the seeds, with its 95 % interval
         assert fit["slope"] == pytest.approx(power) and fit["ci_low"] < power < fit["ci_high"]
         assert f"slope {fit['slope']:+.2f} [{fit['ci_low']:+.2f}, {fit['ci_high']:+.2f}]" in title, title

@@ -49,9 +49,10 @@ def time_by_suite(records: list[dict], results: Path | None = None) -> list[str]
     times: dict[str, list[float]] = {}
     for r in records:
         times.setdefault(str((r.get("cell") or {}).get("suite", "?")), []).append(float(r.get("wall_time_s") or 0))
-    for path in sorted(results.glob("theory/*/**/*.parquet")) if results is not None else []:
+    theory = sorted(results.glob("theory/*/**/*.parquet")) if results is not None else []
+    if theory:
         import pandas as pd  # only here: RUN.md of a run without theory cells needs no pandas
-
+    for path in theory:
         rows = pd.read_parquet(path)
         seconds = float(rows["seconds"].sum()) if "seconds" in rows else float("nan")
         times.setdefault(path.relative_to(results / "theory").parts[0], []).append(seconds)
@@ -77,7 +78,8 @@ def run_description(records: list[dict], command: str, wall_time: str, config_na
              f"- code (cells): {_counts(r.get('code_version') for r in records)}",
              f"- versions (cells): {_counts(versions)}",
              f"- config: [{config_name}]({config_name})",
-             "", "Time per suite (each cell's own wall time; cells run side by side, so the sums exceed the run's wall time):", "",
+             "", "Time per suite (each cell's own wall time; cells run side by side, so the sums exceed "
+             "the run's wall time):", "",
              *time_by_suite(records, results),
              "", "Per cell (status, device, wall time, code version): the rows of `summary/<suite>.parquet`."]
     return "\n".join(lines) + "\n"

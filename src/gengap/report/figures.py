@@ -59,8 +59,8 @@ LABELS = {
     "pacbayes_mag_flatness": "PAC-Bayes flatness 1/σ′²", "vc": "VC bound", "label_noise": "label corruption p",
     "relative_time_to_fit": "time to fit / time to fit true labels", "rkhs_norm": "RKHS norm √(αᵀKα)",
     "residual_float64": "network in float64", "residual_float32": "network in float32",
-    "residual_exact": "float64 weights, exact arithmetic", "frobenius_product": "product of Frobenius norms", "linear_features": "random ReLU features",
-    "rbf": "Gaussian RBF",
+    "residual_exact": "float64 weights, exact arithmetic", "linear_features": "random ReLU features",
+    "rbf": "Gaussian RBF", "frobenius_product": "product of Frobenius norms",
 }
 
 
@@ -282,14 +282,11 @@ def _variant(summary: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
-def numerator_of(measure: str) -> str:
-    return f"{measure}_numerator"
-
-
 def with_numerators(measures: list[str], available) -> list[str]:
-    """``measures`` in order, each followed by its numerator where the summary has one."""
+    """``measures`` in order, each followed by its numerator (``<bound>_numerator``, the measure's
+    second output) where the summary has one."""
     available = set(available)
-    return [q for m in measures if m in available for q in (m, numerator_of(m)) if q in available]
+    return [q for m in measures if m in available for q in (m, f"{m}_numerator") if q in available]
 
 
 def slope_text(n, value) -> str:
