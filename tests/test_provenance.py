@@ -1,8 +1,8 @@
 """Editing one registered item makes exactly the jobs that use it stale, for every registry, and
 whatever gengap module was imported before the first digest (``gengap.provenance``).
 
-A copy of the source tree is edited item by item (its def or class line changes, so no other
-line moves and the loaded functions still point at their own lines) in one interpreter; after
+A copy of the source tree is edited item by item (a statement added on the line of its last
+one, so no line moves and the loaded functions still point at their own lines) in one interpreter; after
 each edit every job's code digest, as the rules compute it, is compared with the unedited one.
 Run with nothing imported before the first digest, and with every edited module imported first
 (what once froze the registries too early)."""
@@ -106,8 +106,9 @@ for name, path, item in json.loads(sys.argv[5]):
     text = file.read_text()
     tree = ast.parse(text)
     node = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == item)
-    lines = text.splitlines(keepends=True)  # a change on its def line: no line moves
-    lines[node.lineno - 1] = lines[node.lineno - 1].rstrip("\\n") + "  # edited\\n"
+    lines = text.splitlines(keepends=True)  # code added after its last statement: no line moves
+    line = lines[node.end_lineno - 1].encode()  # ast's columns count UTF-8 bytes
+    lines[node.end_lineno - 1] = (line[: node.end_col_offset] + b"; _edited = 1" + line[node.end_col_offset:]).decode()
     file.write_text("".join(lines))
     results[name] = fresh()
     file.write_text(text)
@@ -145,3 +146,17 @@ def test_editing_a_registered_item_reruns_exactly_its_dependants(source_copy, tm
                       [[r, p, i] for r, _, p, i in EDITS], tmp_path / "digests.json")
     for registry, *_ in EDITS:
         assert stale(results, registry) == DEPENDANTS[registry], registry
+
+
+def test_comments_and_line_wrapping_are_not_code():
+    """A comment or a rewrapped call changes no digest (``code_only``); a changed token does."""
+    from gengap.provenance import code_only
+
+    code = "def f(x):\n    return g(x, 1)\n"
+    same = ["# a comment\ndef f(x):  # and another\n\n    return g(x,\n             1)\n",
+            "def f(x):\n    return g(\n        x, 1\n    )  # wrapped\n"]
+    for text in same:
+        assert code_only(text) == code_only(code), text
+    for text in ("def f(x):\n    return g(x, 2)\n", "def f(x):\n    return g(x, 1); h()\n",
+                 "def f(x):\n    return g(x, '# 1')\n"):  # a '#' inside a string is code
+        assert code_only(text) != code_only(code), text

@@ -10,7 +10,9 @@ use them, with the registered items they reference. Every gengap module is impor
 first digest, so which registries exist, and what is registered, does not depend on what
 happened to be imported first. So editing a module reruns the jobs that
 import it, editing one model reruns only that model's cells, and adding a model, a corruption
-or a measure reruns nothing that existed.
+or a measure reruns nothing that existed. Only code counts: comments and the wrapping of lines
+are left out of every text digested (``code_only``), so editing a comment in a module every
+job imports (``gengap.atomic``) retrains nothing.
 
 Rules receive these digests as ``params``: unlike modification times they survive a fresh
 clone or a ``git checkout``. For the same reason rules run their scripts through links dated one
@@ -27,7 +29,9 @@ import ast
 import hashlib
 import importlib
 import inspect
+import io
 import os
+import tokenize
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
@@ -108,6 +112,19 @@ def _auto_importing() -> set[str]:
     return AUTO_IMPORTING
 
 
+def code_only(text: str) -> str:
+    """``text``'s Python tokens without comments and line wrapping (one token per line, indents
+    and logical line ends as markers): what the code does, whatever its layout. Text that does
+    not tokenize is returned unchanged."""
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
+    markers = {tokenize.INDENT: "<indent>", tokenize.DEDENT: "<dedent>", tokenize.NEWLINE: "<newline>"}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return text
+    return "\n".join(markers.get(t.type, t.string) for t in tokens if t.type not in skip)
+
+
 @lru_cache(maxsize=None)
 def registered() -> dict[tuple[str, str], Callable]:
     """Every registered function, class or pattern factory, by (module, qualified name)."""
@@ -139,15 +156,15 @@ def module_text(name: str) -> str:
             kept.append(node)
     if all(_is_inert(node) for node in kept):
         return ""
-    return "".join(line for i, line in enumerate(lines) if i not in cut and line.strip())  # blank lines: no code
+    return code_only("".join(line for i, line in enumerate(lines) if i not in cut))
 
 
 @lru_cache(maxsize=None)
 def module_imports(name: str) -> str:
     """The top-level import lines of a module: the names its registered items run with."""
     source = module_file(name).read_text()
-    return "\n".join(ast.get_source_segment(source, node) for node in ast.parse(source).body
-                     if isinstance(node, (ast.Import, ast.ImportFrom)))
+    return code_only("\n".join(ast.get_source_segment(source, node) for node in ast.parse(source).body
+                               if isinstance(node, (ast.Import, ast.ImportFrom))))
 
 
 def _referenced_items(fn: Callable) -> list[Callable]:
@@ -185,7 +202,7 @@ def _script_code(script: str) -> tuple[str, tuple[Callable, ...]]:
     modules, imported = module_closure(roots)
     items = tuple(registered()[n] for n in sorted(names | imported) if n in registered())
     text = "".join(f"\n## {m}\n{module_text(m)}" for m in sorted(modules) if module_text(m))
-    return path.read_text() + text, items
+    return code_only(path.read_text()) + text, items
 
 
 @lru_cache(maxsize=None)
@@ -197,7 +214,7 @@ def code_digest(script: str, *items: Callable | None) -> str:
     h = hashlib.sha256(text.encode())
     for fn in item_closure([*imported, *items]):
         h.update(f"\n## {fn.__module__}.{fn.__qualname__}\n{module_imports(fn.__module__)}\n"
-                 f"{inspect.getsource(fn)}".encode())
+                 f"{code_only(inspect.cleandoc(chr(10) + inspect.getsource(fn)))}".encode())
     return h.hexdigest()[:16]
 
 
