@@ -80,7 +80,7 @@ def test_killed_runs_and_an_edit_between_them_end_with_the_clean_summaries(clean
         kill_while_training(workdir, rng)
     leftover = list((workdir / "results" / "cells").glob("**/checkpoint.pt"))
     loop = workdir / "src/gengap/train/loop.py"  # an edit of the training code: no checkpoint may be resumed
-    loop.write_text(loop.read_text() + "\n# edited between runs\n")
+    loop.write_text(loop.read_text() + "\n_EDIT_MARK = 1  # edited between runs\n")
     kill_while_training(workdir, rng)
     snakemake(workdir, "--cores", "2")
     logs = "".join(p.read_text() for p in (workdir / "results/logs/train").glob("**/*.log"))

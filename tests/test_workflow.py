@@ -148,7 +148,7 @@ def test_a_fresh_checkout_of_the_same_code_reruns_nothing(workdir):
 
 def test_editing_measure_code_reruns_measures_not_training(workdir):
     norms = workdir / "src/gengap/measures/norms.py"
-    norms.write_text(norms.read_text() + "\n# an edit\n")
+    norms.write_text(norms.read_text() + "\n_EDIT_MARK = 1  # an edit of code (a comment alone is not one)\n")
     assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "figure": 2, "overview": 1,
                                      "paper_vs_gengap": 1}
 
@@ -181,7 +181,7 @@ def test_editing_one_models_settings_reruns_only_that_model(workdir):
 
 def test_editing_figure_code_redraws_figures_only(workdir):
     figures = workdir / "src/gengap/report/figures.py"
-    figures.write_text(figures.read_text() + "\n# an edit\n")
+    figures.write_text(figures.read_text() + "\n_EDIT_MARK = 1  # an edit of code (a comment alone is not one)\n")
     assert planned_jobs(workdir) == {"figure": 2}
 
 
