@@ -92,6 +92,21 @@ def test_report_and_published_run_hold_every_figure_and_no_weights(finished, tmp
     assert layout["rows"] == paper_rows and layout["scroll"] <= layout["view"], layout
 
 
+def test_publishing_redraws_figures_with_the_current_code(finished, tmp_path):
+    """--redraw draws a figure from the run's summaries even where the run drew none of that name;
+    RUN.md names it; a figure of a suite the run has not summarized is refused by its path."""
+    assert not (finished / "results/figures/randomization/time_to_fit.png").exists()  # the run drew none
+    dest = tmp_path / "docs/results/tiny"
+    publish(finished / "results", dest, command="snakemake --cores 2", wall_time="1 min",
+            config=finished / "config.yaml", redrawn=["randomization/time_to_fit"])
+    assert (dest / "figures/randomization/time_to_fit.png").stat().st_size > 10_000
+    run = (dest / "RUN.md").read_text()
+    assert re.search(r"^- figures redrawn at \S+ .*`figures/randomization/time_to_fit.png`$", run, re.M), run
+    with pytest.raises(FileNotFoundError, match="summary/bounds_vs_n.parquet"):
+        publish(finished / "results", tmp_path / "other", command="c", wall_time="1 min",
+                config=finished / "config.yaml", redrawn=["bounds_vs_n/bounds_vs_n"])
+
+
 def test_after_a_complete_run_a_dry_run_schedules_nothing(workdir):
     assert planned_jobs(workdir) == {}
 

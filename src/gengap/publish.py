@@ -8,6 +8,11 @@ Copied: every suite summary and slopes table (Parquet), tables (Markdown and Par
 training sets, per-cell folders or records: every summary row already carries its cell's status,
 device, wall time and code version. ``RUN.md`` states the command, the config (copied beside it),
 the wall time, and what the cells' records say: statuses, devices, code and package versions.
+
+A long run stays on its commit while the figure code moves on: ``--redraw suite/figure ...`` draws
+those figures again from the run's own summaries (and histories, slopes) with the publishing
+checkout's ``gengap.report.figures.draw_figure``, the function the figure jobs call, and
+``RUN.md`` says which and at what commit. Nothing is retrained or measured again.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import tempfile
 from collections import Counter
 from pathlib import Path
 
 MAX_BYTES = 5_000_000  # "small files only": a bigger one is refused by name
+PAPER_VALUES = Path(__file__).resolve().parents[2] / "workflow/report/paper_values.csv"  # the figure jobs' verdicts
 PATTERNS = ["summary/*.parquet", "tables/*/*.md", "tables/*/*.parquet", "figures/*/*.png", "overview.md",
             "paper_vs_gengap.md", "paper_vs_gengap.parquet"]
 
@@ -65,8 +72,33 @@ def time_by_suite(records: list[dict], results: Path | None = None) -> list[str]
     return lines
 
 
+def redraw(results: Path, dest: Path, figures: list[str], paper_values: Path = PAPER_VALUES) -> list[Path]:
+    """Draw each ``suite/figure`` again into ``dest/figures/`` from ``results``' summary of the
+    suite (its history and slopes where the run wrote them) with this checkout's figure code."""
+    from gengap.report.figures import draw_figure  # matplotlib only when figures are redrawn
+
+    written = []
+    for item in figures:
+        suite, _, name = item.partition("/")
+        if not suite or not name:
+            raise ValueError(f"--redraw {item!r}: expected suite/figure, e.g. bounds_vs_n/bounds_vs_n")
+        summary = results / "summary" / f"{suite}.parquet"
+        if not summary.is_file():
+            raise FileNotFoundError(f"{summary}: no summary of suite {suite!r} to redraw {item} from")
+        history = results / "summary" / "history" / f"{suite}.parquet"
+        slopes = results / "summary" / f"{suite}_slopes.parquet"
+        png = dest / "figures" / suite / f"{name}.png"
+        png.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:  # the PDF is not published
+            draw_figure(name, str(summary), str(history) if history.is_file() else None, str(png),
+                        str(Path(tmp) / f"{name}.pdf"), str(paper_values) if paper_values.is_file() else None,
+                        suite, str(slopes) if slopes.is_file() else None)
+        written.append(png)
+    return written
+
+
 def run_description(records: list[dict], command: str, wall_time: str, config_name: str,
-                    results: Path | None = None) -> str:
+                    results: Path | None = None, redrawn: list[str] = (), redrawn_at: str | None = None) -> str:
     """RUN.md: the command and wall time as given, the rest as the cells' records state it."""
     train_s = sum(float(r.get("wall_time_s") or 0) for r in records)
     versions = [", ".join(f"{k} {v}" for k, v in sorted((r.get("versions") or {}).items())) for r in records]
@@ -78,6 +110,9 @@ def run_description(records: list[dict], command: str, wall_time: str, config_na
              f"- code (cells): {_counts(r.get('code_version') for r in records)}",
              f"- versions (cells): {_counts(versions)}",
              f"- config: [{config_name}]({config_name})",
+             *([f"- figures redrawn at {redrawn_at or 'an unknown commit'} from this run's summaries with that "
+                f"commit's `gengap.report.figures.draw_figure` (what the figure jobs call); the run's own "
+                f"code drew them otherwise: " + ", ".join(f"`figures/{f}.png`" for f in redrawn)] if redrawn else []),
              "", "Time per suite (each cell's own wall time; cells run side by side, so the sums exceed "
              "the run's wall time):", "",
              *time_by_suite(records, results),
@@ -86,7 +121,7 @@ def run_description(records: list[dict], command: str, wall_time: str, config_na
 
 
 def publish(results: Path, dest: Path, command: str, wall_time: str, config: Path,
-            report: Path | None = None) -> list[Path]:
+            report: Path | None = None, redrawn: list[str] = ()) -> list[Path]:
     if not (results / "summary").is_dir():
         raise FileNotFoundError(f"{results}/summary: no summaries; is {results} a finished run's results folder?")
     written = []
@@ -98,8 +133,13 @@ def publish(results: Path, dest: Path, command: str, wall_time: str, config: Pat
         if extra is not None:
             _copy(extra, dest / extra.name)
             written.append(dest / extra.name)
-    (dest / "RUN.md").write_text(run_description(gather_records(results), command, wall_time, config.name, results))
-    return written + [dest / "RUN.md"]
+    if redrawn:
+        from gengap.train.cell import code_version
+
+        written += redraw(results, dest, list(redrawn))
+    (dest / "RUN.md").write_text(run_description(gather_records(results), command, wall_time, config.name, results,
+                                                 list(redrawn), code_version() if redrawn else None))
+    return sorted(set(written)) + [dest / "RUN.md"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -110,8 +150,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--wall-time", required=True, help="wall time of the whole run, as measured")
     parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="the config file the run used")
     parser.add_argument("--report", type=Path, help="the run's `snakemake --report` file")
+    parser.add_argument("--redraw", nargs="+", default=[], metavar="SUITE/FIGURE",
+                        help="figures to draw again from the run's summaries with this checkout's figure code")
     args = parser.parse_args(argv)
-    files = publish(args.results, args.dest, args.command, args.wall_time, args.config, args.report)
+    files = publish(args.results, args.dest, args.command, args.wall_time, args.config, args.report, args.redraw)
     total = sum(f.stat().st_size for f in files)
     print(f"published {len(files)} files ({total / 1e6:.1f} MB) to {args.dest}")
 
