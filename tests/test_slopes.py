@@ -54,10 +54,12 @@ def test_slopes_never_pool_two_training_settings():
 
 def _bounds_summary():
     """Three seeds at four n: a bound growing as n^0.5 (above 1), its numerator as n^1, a test
-    error falling as n^-0.5, distances growing as n^0.25; a VC bound with no finite value."""
+    error falling as n^-0.5, distances growing as n^0.25; a VC bound with no finite value; the
+    flatness 1/sigma'^2 at 3, above 1 but no bound on an error."""
     rows = []
     powers = {"test_error": (0.5, -0.5), "bartlett17": (10.0, 0.5), "bartlett17_numerator": (1.0, 1.0),
-              "vc": (math.inf, 0.0), "dist_init": (2.0, 0.25), "dist_s2": (1.0, 0.25)}
+              "vc": (math.inf, 0.0), "dist_init": (2.0, 0.25), "dist_s2": (1.0, 0.25),
+              "pacbayes_mag_flatness": (3.0, 0.0)}
     for seed in (0, 1, 2):
         for n in (128, 512, 2048, 8192):
             for measure, (c, p) in powers.items():
@@ -68,7 +70,8 @@ def _bounds_summary():
 
 
 @pytest.mark.parametrize("name, titled", [
-    ("bounds_vs_n", ["test error", "Bartlett et al. 2017", "Bartlett et al. 2017 (numerator)"]),
+    ("bounds_vs_n", ["test error", "Bartlett et al. 2017", "Bartlett et al. 2017 (numerator)",
+                     "PAC-Bayes flatness"]),
     ("distances_vs_n", ["distance from initialization", "distance between S1 and S2"]),
 ])
 def test_bounds_figures_draw_one_panel_per_quantity_with_its_slope(name, titled):
@@ -94,4 +97,6 @@ def test_bounds_figures_draw_one_panel_per_quantity_with_its_slope(name, titled)
         assert "VC bound" in fig._suptitle.get_text()  # named, not dropped silently
         bound = next(ax for ax in fig.axes if ax.get_title().startswith("Bartlett et al. 2017\n"))
         assert any("vacuous" in t.get_text() for t in bound.texts)  # above 1 at every n
+        flatness = next(ax for ax in fig.axes if ax.get_title().startswith("PAC-Bayes flatness"))
+        assert not any("vacuous" in t.get_text() for t in flatness.texts)  # 3 is no error probability
     plt.close(fig)

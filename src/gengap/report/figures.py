@@ -270,6 +270,7 @@ def draw_figure(name: str, summary_path: str, history_path: str | None, png_path
 
 BOUND_MEASURES = ["test_error", "vc", "frobenius_bound", "bartlett17", "bartlett17_nk", "neyshabur18",
                   "neyshabur18_init", "neyshabur19", "neyshabur19_nk", "path_norm_bound", "pacbayes_init", "pacbayes_mag_flatness"]
+NOT_ERROR_BOUNDS = {"test_error", "pacbayes_mag_flatness"}  # 1/sigma'^2 is a flatness, not a bound on an error: no line at 1
 
 
 def _variant(summary: pd.DataFrame) -> str:
@@ -362,7 +363,7 @@ def bounds_vs_n(summary: pd.DataFrame, history: pd.DataFrame):
     (positive slopes); a bound at or above the dashed line at 1 says nothing."""
     quantities = ["test_error"] + with_numerators(BOUND_MEASURES[1:], summary["measure"].unique())
     return _panels_against_n(summary, quantities, "test error, bounds and their numerators against n",
-                             bounds=BOUND_MEASURES[1:])
+                             bounds=[m for m in BOUND_MEASURES if m not in NOT_ERROR_BOUNDS])
 
 
 @figure("distances_vs_n")
