@@ -100,3 +100,20 @@ def test_bounds_figures_draw_one_panel_per_quantity_with_its_slope(name, titled)
         flatness = next(ax for ax in fig.axes if ax.get_title().startswith("PAC-Bayes flatness"))
         assert not any("vacuous" in t.get_text() for t in flatness.texts)  # 3 is no error probability
     plt.close(fig)
+
+
+def test_notes_under_a_figure_lie_below_every_label():
+    """The verdict line sits under the x-axis titles and the log axes' final tick labels, which
+    ``tidy_log_axes`` sets (n = 8192..32768: its labels are drawn only then); it once overlapped them."""
+    from gengap.report.figures import FIGURES, add_notes, plt, tidy_log_axes
+
+    summary = _bounds_summary()
+    summary = summary.assign(n=summary["n"] * 64)  # 8192..524288: matplotlib alone labels few ticks
+    fig = FIGURES["distances_vs_n"](summary, None)
+    add_notes(fig, ["paper vs gengap: 2 reproduced"])
+    tidy_log_axes(fig)  # as save_figure does before writing
+    renderer = fig.canvas.get_renderer()
+    note = next(t for t in fig.texts if t.get_text().startswith("paper vs gengap"))
+    lowest = min(ax.get_tightbbox(renderer).y0 for ax in fig.axes)  # tick labels and axis titles included
+    assert note.get_window_extent(renderer).y1 < lowest
+    plt.close(fig)

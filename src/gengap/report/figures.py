@@ -257,13 +257,22 @@ def draw_figure(name: str, summary_path: str, history_path: str | None, png_path
     verdicts = verdict_line(paper_values_path, suite, summary, read_parquet(slopes_path) if slopes_path else None)
     summary, history, note = without_diverged(summary, history)
     fig = FIGURES[name](summary, history)
-    lines = [t for t in (verdicts, note) if t]
-    if lines:  # under everything drawn (rotated tick labels included)
-        bottom = fig.get_tightbbox(fig.canvas.get_renderer()).y0 / fig.get_figheight()
-        for i, text in enumerate(lines):
-            fig.text(0.01, bottom - 0.02 - 0.04 * i, text, fontsize=8, ha="left", va="top",
-                     color="firebrick" if "diverged" in text else "black")
+    add_notes(fig, [t for t in (verdicts, note) if t])
     save_figure(fig, png_path, pdf_path)
+
+
+def add_notes(fig, lines: list[str]) -> None:
+    """Lines of text under everything drawn: the axes' final tick labels (``tidy_log_axes``
+    relabels log axes, so it runs first), rotated labels and axis titles included."""
+    if not lines:
+        return
+    tidy_log_axes(fig)
+    renderer = fig.canvas.get_renderer()
+    inch = 1 / fig.get_figheight()  # figure coordinates per inch
+    bottom = fig.get_tightbbox(renderer).y0 * inch
+    for i, text in enumerate(lines):
+        fig.text(0.01, bottom - 0.1 * inch - 0.16 * inch * i, text, fontsize=8, ha="left", va="top",
+                 color="firebrick" if "diverged" in text else "black")
 
 
 # --- bounds against n (Nagarajan & Kolter) ----------------------------------------------------
