@@ -55,11 +55,11 @@ def test_slopes_never_pool_two_training_settings():
 def _bounds_summary():
     """Three seeds at four n: a bound growing as n^0.5 (above 1), its numerator as n^1, a test
     error falling as n^-0.5, distances growing as n^0.25; a VC bound with no finite value; the
-    flatness 1/sigma'^2 at 3, above 1 but no bound on an error."""
+    flatness 1/sigma'^2 at 3, above 1 but no bound on an error; a bound falling as n^-0.3, above 1."""
     rows = []
     powers = {"test_error": (0.5, -0.5), "bartlett17": (10.0, 0.5), "bartlett17_numerator": (1.0, 1.0),
               "vc": (math.inf, 0.0), "dist_init": (2.0, 0.25), "dist_s2": (1.0, 0.25),
-              "pacbayes_mag_flatness": (3.0, 0.0)}
+              "pacbayes_mag_flatness": (3.0, 0.0), "neyshabur18_init": (1000.0, -0.3)}
     for seed in (0, 1, 2):
         for n in (128, 512, 2048, 8192):
             for measure, (c, p) in powers.items():
@@ -71,7 +71,7 @@ def _bounds_summary():
 
 @pytest.mark.parametrize("name, titled", [
     ("bounds_vs_n", ["test error", "Bartlett et al. 2017", "Bartlett et al. 2017 (numerator)",
-                     "PAC-Bayes flatness"]),
+                     "Neyshabur et al. 2018 (from init)", "PAC-Bayes flatness"]),
     ("distances_vs_n", ["distance from initialization", "distance between S1 and S2"]),
 ])
 def test_bounds_figures_draw_one_panel_per_quantity_with_its_slope(name, titled):
@@ -99,6 +99,12 @@ def test_bounds_figures_draw_one_panel_per_quantity_with_its_slope(name, titled)
         assert any("vacuous" in t.get_text() for t in bound.texts)  # above 1 at every n
         flatness = next(ax for ax in fig.axes if ax.get_title().startswith("PAC-Bayes flatness"))
         assert not any("vacuous" in t.get_text() for t in flatness.texts)  # 3 is no error probability
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:  # the mark sits where no point of the curve is, rising or falling
+            for text in (t for t in ax.texts if "vacuous" in t.get_text()):
+                box = text.get_window_extent(renderer)
+                points = ax.transData.transform(ax.lines[0].get_xydata())
+                assert not any(box.contains(x, y) for x, y in points), ax.get_title()
     plt.close(fig)
 
 
