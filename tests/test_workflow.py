@@ -100,6 +100,7 @@ def test_publishing_redraws_figures_with_the_current_code(finished, tmp_path):
     publish(finished / "results", dest, command="snakemake --cores 2", wall_time="1 min",
             config=finished / "config.yaml", redrawn=["randomization/time_to_fit"])
     assert (dest / "figures/randomization/time_to_fit.png").stat().st_size > 10_000
+    assert not list(dest.rglob("*.sha256")) and not list(dest.rglob("*.pdf"))  # small files a reader needs
     run = (dest / "RUN.md").read_text()
     assert re.search(r"^- figures redrawn at \S+ .*`figures/randomization/time_to_fit.png`$", run, re.M), run
     with pytest.raises(FileNotFoundError, match="summary/bounds_vs_n.parquet"):

@@ -88,11 +88,11 @@ def redraw(results: Path, dest: Path, figures: list[str], paper_values: Path = P
         history = results / "summary" / "history" / f"{suite}.parquet"
         slopes = results / "summary" / f"{suite}_slopes.parquet"
         png = dest / "figures" / suite / f"{name}.png"
-        png.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory() as tmp:  # the PDF is not published
-            draw_figure(name, str(summary), str(history) if history.is_file() else None, str(png),
-                        str(Path(tmp) / f"{name}.pdf"), str(paper_values) if paper_values.is_file() else None,
+        with tempfile.TemporaryDirectory() as tmp:  # drawn aside: the PDF and checksums are not published
+            draw_figure(name, str(summary), str(history) if history.is_file() else None, f"{tmp}/{name}.png",
+                        f"{tmp}/{name}.pdf", str(paper_values) if paper_values.is_file() else None,
                         suite, str(slopes) if slopes.is_file() else None)
+            _copy(Path(tmp) / f"{name}.png", png)
         written.append(png)
     return written
 
