@@ -347,7 +347,7 @@ def _panels_against_n(summary: pd.DataFrame, measures: list[str], title: str, bo
                 ax.axhline(1.0, color="black", lw=0.8, ls="--")
             elif low > 1.0:  # in the bottom corner the curve leaves empty: left if it falls, else right
                 falls = fit_slope(df.loc[df["measure"] == m, "n"], df.loc[df["measure"] == m, "value"])["slope"] < 0
-                ax.text(0.03 if falls else 0.97, 0.03, "> 1 at every n (vacuous)", transform=ax.transAxes,
+                ax.text(0.03 if falls else 0.97, 0.03, "vacuous (> 1)", transform=ax.transAxes,
                         fontsize=6, ha="left" if falls else "right", va="bottom", color="firebrick",
                         bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
         ax.tick_params(axis="x", labelrotation=45, labelsize=7)
