@@ -1,6 +1,8 @@
 import pandas as pd
 
-from gengap.publish import time_by_suite
+import subprocess
+
+from gengap.publish import drawing_commit, time_by_suite
 
 
 def test_time_by_suite_sums_training_records_and_theory_rows(tmp_path):
@@ -19,3 +21,22 @@ def test_time_by_suite_sums_training_records_and_theory_rows(tmp_path):
                         "| expressivity | 1 | not recorded | not recorded |",
                         "| hypersphere | 1 | 2.72 h | 2.72 h |",
                         "| kernel | 2 | 0.25 h | 0.20 h |"]
+
+
+def test_drawing_commit_is_dirty_only_when_code_differs(tmp_path):
+    """Republishing rewrites the tracked published folder; that is no code edit. An edit in src is."""
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+    for rel in ("src/m.py", "docs/results/r/RUN.md"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("a\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "c")
+    clean = drawing_commit(tmp_path)
+    assert clean and not clean.endswith("-dirty")
+    (tmp_path / "docs/results/r/RUN.md").unlink()  # the folder being republished
+    assert drawing_commit(tmp_path) == clean
+    (tmp_path / "src/m.py").write_text("b\n")
+    assert drawing_commit(tmp_path) == clean + "-dirty"

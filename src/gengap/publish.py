@@ -20,12 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import tempfile
 from collections import Counter
 from pathlib import Path
 
 MAX_BYTES = 5_000_000  # "small files only": a bigger one is refused by name
-PAPER_VALUES = Path(__file__).resolve().parents[2] / "workflow/report/paper_values.csv"  # the figure jobs' verdicts
+REPO = Path(__file__).resolve().parents[2]
+PAPER_VALUES = REPO / "workflow/report/paper_values.csv"  # the figure jobs' verdicts
 PATTERNS = ["summary/*.parquet", "tables/*/*.md", "tables/*/*.parquet", "figures/*/*.png", "overview.md",
             "paper_vs_gengap.md", "paper_vs_gengap.parquet"]
 
@@ -70,6 +72,18 @@ def time_by_suite(records: list[dict], results: Path | None = None) -> list[str]
         unknown = f" ({len(values) - len(known)} cells not recorded)" if known and len(known) < len(values) else ""
         lines.append(f"| {suite} | {len(values)} | {_hours(total)}{unknown} | {_hours(longest)} |")
     return lines
+
+
+def drawing_commit(root: Path = REPO) -> str | None:
+    """The commit whose code redraws (``git describe --always``), ``-dirty`` only when its code
+    (``src/``, ``workflow/``) differs from it: the published folder itself is being rewritten."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=root, timeout=10,
+                              check=True).stdout.strip()
+    try:
+        return git("describe", "--always") + ("-dirty" if git("status", "--porcelain", "--", "src", "workflow") else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def redraw(results: Path, dest: Path, figures: list[str], paper_values: Path = PAPER_VALUES) -> list[Path]:
@@ -134,11 +148,9 @@ def publish(results: Path, dest: Path, command: str, wall_time: str, config: Pat
             _copy(extra, dest / extra.name)
             written.append(dest / extra.name)
     if redrawn:
-        from gengap.train.cell import code_version
-
         written += redraw(results, dest, list(redrawn))
     (dest / "RUN.md").write_text(run_description(gather_records(results), command, wall_time, config.name, results,
-                                                 list(redrawn), code_version() if redrawn else None))
+                                                 list(redrawn), drawing_commit() if redrawn else None))
     return sorted(set(written)) + [dest / "RUN.md"]
 
 
