@@ -1,6 +1,6 @@
-import pandas as pd
-
 import subprocess
+
+import pandas as pd
 
 from gengap.publish import drawing_commit, time_by_suite
 
