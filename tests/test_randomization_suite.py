@@ -190,3 +190,30 @@ def test_overview_line_keeps_datasets_and_regularizers_apart():
     assert "to 99.9 % training accuracy random labels take 4x (fashion_mnist mlp_1x512 (none))" in line
     one = describe_training_suite(records([r for r in rows if r["dataset"] == "mnist" and r["reg"] == "none"]))
     assert "p = 0, 1, mlp_1x512: 0.02 → 0.9" in one  # nothing to tell apart: the model alone
+
+
+def test_input_corruption_labels_do_not_overlap_each_other_or_the_next_panel():
+    from figure_checks import check_figure
+    from gengap.report.figures import FIGURES, plt
+    rows = []
+    for dataset in ("mnist", "fashion_mnist"):
+        for corruption, p, error in (("true", 0.0, 0.02), ("random_labels", 1.0, 0.9), ("gaussian", None, 0.925),
+                                     ("random_pixels", None, 0.896), ("shuffled_pixels", None, 0.02)):
+            rows += [dict(dataset=dataset, model="mlp_1x512", corruption=corruption, label_noise=p, status="fitted",
+                          measure="test_error", value=error),
+                     dict(dataset=dataset, model="mlp_1x512", corruption=corruption, label_noise=p, status="fitted",
+                          measure="train_error", value=0.0)]
+    summary = records(rows)
+    check_figure("label_noise", summary, None)
+    fig = FIGURES["label_noise"](summary, None)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        labels = [t for t in ax.texts if "pixels" in t.get_text() or "gaussian" in t.get_text()]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        assert boxes, "no input corruption labelled"
+        for i, a in enumerate(boxes):
+            assert not any(a.overlaps(b) for b in boxes[i + 1:]), [t.get_text() for t in labels]
+            others = [o.get_window_extent(renderer) for o in fig.axes if o is not ax and o.get_subplotspec().rowspan == ax.get_subplotspec().rowspan]
+            assert not any(a.x1 > o.x0 and a.x0 < o.x1 for o in others), "a label runs into the next panel"
+    plt.close(fig)

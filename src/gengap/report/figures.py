@@ -150,11 +150,11 @@ def label_noise(summary: pd.DataFrame, history: pd.DataFrame):
             ax.text(0.0, 0.91, "chance (10 classes)", fontsize=7, color="grey")
         points = inputs[(inputs["quantity"] == quantity) & (inputs["panel"] == panel)]
         means = points.groupby("corruption")["value"].mean().round(2)
-        for v, names in means.groupby(means).groups.items():  # one label for corruptions at the same value
+        for v in means.unique():
             ax.plot(1.12, v, marker="D", color="black", ls="none", ms=4)
-            ax.annotate(", ".join(n.replace("_", " ") for n in names), (1.12, v), xytext=(4, 0),
-                        textcoords="offset points", fontsize=6, va="center")
         ax.set_xlim(-0.05, 1.45)
+        _label_points(ax, 1.12, {v: [n.replace("_", " ") for n in names]  # one label for corruptions at the same value
+                                 for v, names in means.groupby(means).groups.items()})
     g.set_axis_labels("label corruption p", "")
     g.set_titles(row_template="", col_template="{col_name}")
     for (quantity, _), ax in g.axes_dict.items():
@@ -163,6 +163,25 @@ def label_noise(summary: pd.DataFrame, history: pd.DataFrame):
     _legend_outside(g)
     _title(g.figure, "fitting label noise: training accuracy and test error", df)
     return g.figure
+
+
+def _label_points(ax, x: float, labels: dict[float, list[str]]) -> None:
+    """Label points at ``x`` (value: names, one name per line) to their right, the labels moved
+    apart vertically where they would overlap and kept inside the panel."""
+    low, high = ax.get_ylim()
+    line = 6 * 1.8 / 72 / (ax.get_position().height * ax.figure.get_figheight())  # a 6-point line and room, in axis heights
+    placed = []  # (label's centre as a fraction of the axis height, value, names), top first
+    for v, names in sorted(labels.items(), reverse=True):
+        centre = (v - low) / (high - low)
+        if placed:
+            above, _, above_names = placed[-1]
+            centre = min(centre, above - line * (len(above_names) + len(names)) / 2)
+        placed.append((centre, v, names))
+    shift = max(0.0, line * len(placed[-1][2]) / 2 - placed[-1][0]) if placed else 0.0  # off the bottom: all up
+    for centre, v, names in placed:
+        ax.annotate("\n".join(names), (x, v), xytext=(x + 0.03, centre + shift),
+                    textcoords=("data", "axes fraction"), fontsize=6, va="center", linespacing=1.0,
+                    arrowprops=dict(arrowstyle="-", color="grey", lw=0.5, shrinkA=0, shrinkB=2))
 
 
 @figure("loss_curves")
@@ -488,7 +507,8 @@ def time_to_fit(summary: pd.DataFrame, history: pd.DataFrame):
     df["panel"] = panels(df, ("dataset", "reg"))
     dodge = 0.3 if df["model"].nunique() > 1 else False  # seaborn divides the dodge by (models - 1)
     g = sns.catplot(data=df, x="corruption", y="relative_time_to_fit", order=order, hue="model", col="panel",
-                    kind="point", dodge=dodge, errorbar=_errorbar(df), **_size(df["panel"].nunique(), height=3.2))
+                    kind="point", dodge=dodge, linestyle="none", errorbar=_errorbar(df),
+                    **_size(df["panel"].nunique(), height=3.2))  # corruptions are categories: no line joins them
     for ax in g.axes.flat:
         ax.axhline(1.0, color="grey", lw=0.8, ls=":")
         ax.tick_params(axis="x", rotation=45)
