@@ -80,6 +80,21 @@ def test_time_to_fit_is_the_first_step_at_the_stated_accuracy():
     assert steps_to_accuracy(history.drop(columns="train_accuracy"), 0.5) is None
 
 
+@pytest.mark.parametrize("models", [["mlp_1x512"], ["mlp_1x512", "mlp_3x512"]])
+def test_time_to_fit_figure_draws_one_or_several_models(models):
+    # zhang_cpu's suites have one model each: seaborn's dodge divided by (models - 1) and failed
+    from figure_checks import check_figure
+    rows = [dict(model=m, corruption=c, measure="train_error", value=0.0, relative_time_to_fit=r, fit_accuracy=0.999)
+            for m in models for c, r in [("true", 1.0), ("labels@0.4", 3.0), ("random_labels", 5.5)]]
+    summary = records(rows)
+    check_figure("time_to_fit", summary, None)
+    from gengap.report.figures import FIGURES, plt
+    fig = FIGURES["time_to_fit"](summary, None)
+    points = sorted(y for ax in fig.axes for line in ax.lines for y in line.get_ydata() if y != 1.0)
+    assert points == sorted([3.0, 5.5] * len(models))  # each corruption's point, the true-label row left out
+    plt.close(fig)
+
+
 def summary_rows(model, corruption, seed, train_error, test_error, n=1000, reg="none"):
     base = dict(suite="s", dataset="d", model=model, corruption=corruption, seed=seed, draw=1, n=n, reg=reg)
     return [dict(base, measure="train_error", value=train_error), dict(base, measure="test_error", value=test_error)]

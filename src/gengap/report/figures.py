@@ -429,8 +429,9 @@ def time_to_fit(summary: pd.DataFrame, history: pd.DataFrame):
                          "shuffled_pixels", "random_pixels", "gaussian", "rademacher") if c in set(df["corruption"])]
     order += sorted(set(df["corruption"]) - set(order))
     df["panel"] = panels(df, ("dataset", "reg"))
+    dodge = 0.3 if df["model"].nunique() > 1 else False  # seaborn divides the dodge by (models - 1)
     g = sns.catplot(data=df, x="corruption", y="relative_time_to_fit", order=order, hue="model", col="panel",
-                    kind="point", dodge=0.3, errorbar=_errorbar(df), **_size(df["panel"].nunique(), height=3.2))
+                    kind="point", dodge=dodge, errorbar=_errorbar(df), **_size(df["panel"].nunique(), height=3.2))
     for ax in g.axes.flat:
         ax.axhline(1.0, color="grey", lw=0.8, ls=":")
         ax.tick_params(axis="x", rotation=45)
