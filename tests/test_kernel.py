@@ -89,3 +89,16 @@ def test_sgd_from_zero_meets_the_minimum_norm_solution():
     assert row["train_residual"] < 1e-8
     with pytest.raises(ValueError, match="d > n"):
         min_norm_sgd_cell(n=30, d=20, seed=0)
+
+
+def test_overview_line_gives_each_dataset_its_own_errors():
+    import pandas as pd
+    from gengap.suites.kinds import KINDS
+    rows = [dict(kind="kernel", dataset=d, kernel="rbf", n=n, seed=0, train_error=0.0, test_error=e)
+            for d, errors in (("mnist", (0.04, 0.013)), ("fashion_mnist", (0.16, 0.11))) for n, e in zip((4000, 60000), errors)]
+    line = KINDS["kernel"].describe(pd.DataFrame(rows))
+    assert "mnist rbf test error 0.04 (n = 4000), 0.013 (n = 60000)" in line
+    assert "fashion_mnist rbf test error 0.16 (n = 4000), 0.11 (n = 60000)" in line
+    assert "0.1 (n" not in line and "0.0615" not in line  # no mean over the datasets
+    one = KINDS["kernel"].describe(pd.DataFrame(rows[:2]))
+    assert "; rbf test error 0.04 (n = 4000)" in one

@@ -172,3 +172,21 @@ def test_conv_cells_use_channels_last_on_cpu_and_repeat_exactly(tmp_path, cifar_
     with torch.no_grad():
         accuracy = (net(network_inputs(data["train_x"], SETTINGS)).argmax(1) == data["train_y"]).float().mean()
     assert accuracy.item() == pytest.approx(record["final"]["train_accuracy"], abs=1e-6)
+
+
+def test_overview_line_keeps_datasets_and_regularizers_apart():
+    from gengap.suites.train import describe_training_suite
+    rows = []
+    for dataset, base in (("mnist", 0.02), ("fashion_mnist", 0.10)):
+        for reg, extra in (("none", 0.0), ("wd", 0.01)):
+            for corruption, p, error, ratio in (("true", 0.0, base, 1.0), ("random_labels", 1.0, 0.9, 4.0)):
+                for measure, value in (("test_error", error + extra), ("train_error", 0.0)):
+                    rows.append(dict(dataset=dataset, reg=reg, model="mlp_1x512", corruption=corruption, status="fitted",
+                                     measure=measure, value=value, label_noise=p, relative_time_to_fit=ratio,
+                                     fit_accuracy=0.999))
+    line = describe_training_suite(records(rows))
+    assert "mnist mlp_1x512 (none): 0.02 → 0.9" in line and "fashion_mnist mlp_1x512 (wd): 0.11 → 0.91" in line
+    assert "0.06" not in line  # no mean over the two datasets
+    assert "to 99.9 % training accuracy random labels take 4x (fashion_mnist mlp_1x512 (none))" in line
+    one = describe_training_suite(records([r for r in rows if r["dataset"] == "mnist" and r["reg"] == "none"]))
+    assert "p = 0, 1, mlp_1x512: 0.02 → 0.9" in one  # nothing to tell apart: the model alone

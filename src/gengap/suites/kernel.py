@@ -30,9 +30,11 @@ class KernelKind(ComputedKind):
         """Training and test error per kernel and n; how close SGD from zero lands to the minimum-norm solution."""
         k = summary[summary["kind"] == "kernel"]
         parts = [f"training error {number(k['train_error'].max())} at most"]
-        for kernel, g in k.groupby("kernel"):
+        keys = ["dataset", "kernel"] if k["dataset"].nunique() > 1 else ["kernel"]  # never a mean over datasets
+        for key, g in k.groupby(keys):
             by_n = g.groupby("n")["test_error"].mean()
-            parts.append(f"{kernel} test error " + ", ".join(f"{number(v)} (n = {n})" for n, v in by_n.items()))
+            name = " ".join(key) if isinstance(key, tuple) else key
+            parts.append(f"{name} test error " + ", ".join(f"{number(v)} (n = {n})" for n, v in by_n.items()))
         sgd = summary[summary["kind"] == "min_norm_sgd"]
         if not sgd.empty:
             parts.append("SGD from zero lands within " + number(sgd["relative_distance"].max())

@@ -40,8 +40,19 @@ def _values(summary: pd.DataFrame, measure: str) -> pd.DataFrame:
     return summary[(summary["measure"] == measure) & (summary["draw"] == 1)]
 
 
-def _per_model(df: pd.DataFrame, describe) -> str:
-    return "; ".join(f"{model}: {describe(g)}" for model, g in df.groupby("model"))
+def _setting_keys(summary: pd.DataFrame) -> list[str]:
+    """What the overview tells settings apart by: the model, and the dataset and regularization
+    setting where the suite has several (never a mean over datasets or regularizers)."""
+    return [k for k in ("dataset", "model", "reg") if k == "model" or (k in summary and summary[k].nunique() > 1)]
+
+
+def _setting_name(keys: list[str], values) -> str:
+    named = dict(zip(keys, values if isinstance(values, tuple) else (values,)))
+    return " ".join(str(named[k]) for k in ("dataset", "model") if k in named) + (f" ({named['reg']})" if "reg" in named else "")
+
+
+def _per_model(df: pd.DataFrame, describe, keys: list[str]) -> str:
+    return "; ".join(f"{_setting_name(keys, key)}: {describe(g)}" for key, g in df.groupby(keys))
 
 
 def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None = None) -> str:
@@ -56,25 +67,28 @@ def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None =
         names = ["/".join(str(r[k]) for k in ("dataset", "corruption", "model", "reg") if k in r and r[k] != "none")
                  + f" (n = {r['n']}, seed {r['seed']}, {r['status']})" for _, r in missed.iterrows()]
         parts.append("missed it: " + ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else ""))
+    keys = _setting_keys(cells)
     test = _values(summary, "test_error")
     noise = test[test["label_noise"].notna()]
     if noise["label_noise"].nunique() > 1:
         levels = sorted(noise["label_noise"].unique())
-        if all(sorted(g["label_noise"].unique()) == levels for _, g in noise.groupby("model")):
+        if all(sorted(g["label_noise"].unique()) == levels for _, g in noise.groupby(keys)):
             parts.append(f"test error at label noise p = {', '.join(number(p) for p in levels)}, " + _per_model(
-                noise, lambda g: " → ".join(number(v) for v in g.groupby("label_noise")["value"].mean())))
-        else:  # models seen at different noise levels (a one-at-a-time design): each says its own
+                noise, lambda g: " → ".join(number(v) for v in g.groupby("label_noise")["value"].mean()), keys))
+        else:  # settings seen at different noise levels (a one-at-a-time design): each says its own
             parts.append("test error against label noise, " + _per_model(noise, lambda g: " → ".join(
-                f"{number(v)} (p = {number(p)})" for p, v in g.groupby("label_noise")["value"].mean().items())))
+                f"{number(v)} (p = {number(p)})" for p, v in g.groupby("label_noise")["value"].mean().items()), keys))
     other = test[test["label_noise"].isna() & (test["corruption"] != "rademacher")]
     if not other.empty:
         parts.append("test error of input corruptions, " + _per_model(
-            other, lambda g: ", ".join(f"{c} {number(v)}" for c, v in g.groupby("corruption")["value"].mean().items())))
+            other, lambda g: ", ".join(f"{c} {number(v)}" for c, v in g.groupby("corruption")["value"].mean().items()),
+            keys))
     ratio = _values(summary, "train_error").query("corruption == 'random_labels'").dropna(subset=["relative_time_to_fit"])
     if not ratio.empty:
-        parts.append("random labels take " + ", ".join(
-            f"{number(r.relative_time_to_fit)}x ({r.model}{'' if r.reg == 'none' else ', ' + r.reg})"
-            for r in ratio.itertuples()) + " the steps of true labels")
+        accuracy = ratio["fit_accuracy"].iloc[0] if "fit_accuracy" in ratio else 1.0
+        parts.append(f"to {number(100 * accuracy)} % training accuracy random labels take " + ", ".join(
+            f"{number(v)}x ({_setting_name(keys, key)})"
+            for key, v in ratio.groupby(keys)["relative_time_to_fit"].mean().items()) + " the steps of true labels")
     sprime = _values(summary, "sprime_error")
     if not sprime.empty:
         by_n = test.groupby("n")["value"].mean()
