@@ -124,3 +124,11 @@ def test_table_puts_measured_verdicts_first_in_one_number_format():
     shown = shown_table(table)
     assert list(shown.columns[:5]) == ["verdict", "paper", "source", "claim", "model"]
     assert "0.9" in set(shown["gengap measured"]) and not any("e-0" in v and len(v) > 8 for v in shown["gengap measured"])
+
+
+def test_numbers_keep_three_digits_and_never_round_to_one():
+    from gengap.report.format import number
+    assert [number(v) for v in (0.0188, 8.957, 3.7e-8, 12345.0, 1.0, 0.5)] == ["0.0188", "8.96", "3.7e-08", "1.2e+04", "1", "0.5"]
+    assert number(0.99994) == "0.99994"  # Table 1's training accuracy at the epoch cap: short of 100 %
+    assert number(0.9968) == "0.997" and number(1.0004) == "1.0004"
+    assert number(None) == "" and number(float("nan")) == ""
