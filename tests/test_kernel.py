@@ -102,3 +102,18 @@ def test_overview_line_gives_each_dataset_its_own_errors():
     assert "0.1 (n" not in line and "0.0615" not in line  # no mean over the datasets
     one = KINDS["kernel"].describe(pd.DataFrame(rows[:2]))
     assert "; rbf test error 0.04 (n = 4000)" in one
+
+
+def test_kernel_figure_legend_lies_below_the_axis_label():
+    import pandas as pd
+    from gengap.report.figures import FIGURES, plt
+    rows = [dict(kind="kernel", dataset=d, kernel="rbf", n=n, seed=0, train_error=0.0, test_error=e, rkhs_norm=10.0 * n ** 0.5)
+            for d, errors in (("mnist", (0.04, 0.013)), ("fashion_mnist", (0.16, 0.11))) for n, e in zip((4000, 60000), errors)]
+    rows += [dict(kind="min_norm_sgd", n=n, d=2000, seed=0, relative_distance=r) for n, r in ((100, 4.4e-15), (400, 2.1e-14))]
+    fig = FIGURES["kernel"](pd.DataFrame(rows), None)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    legend, axis = ax.get_legend().get_window_extent(renderer), ax.xaxis.get_tightbbox(renderer)
+    assert legend.y1 <= axis.y0, "the legend covers the x axis's labels"
+    plt.close(fig)

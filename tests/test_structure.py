@@ -2,6 +2,9 @@
 
 import copy
 
+import numpy as np
+import pytest
+
 import yaml
 
 from gengap import config as plan
@@ -102,6 +105,24 @@ def test_log_axes_are_ticked_at_the_grid_without_minor_labels():
     fig.canvas.draw()
     assert [t.get_text() for t in ax.get_xticklabels()] == ["300", "400", "600"]
     assert all(t.get_text() == "" for t in ax.xaxis.get_minorticklabels() + ax.yaxis.get_minorticklabels())
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("low", [1.1, 2.1, 3.1, 4.1, 5.1, 7.1, 9.5])
+@pytest.mark.parametrize("ratio", [1.5, 3.0, 4.5, 9.0, 30.0, 900.0, 1e5])
+def test_log_axes_get_two_to_nine_labels_on_any_range(low, ratio):
+    import matplotlib.pyplot as plt
+
+    from gengap.report.figures import tidy_log_axes
+
+    fig, ax = plt.subplots(figsize=(3, 1.6))  # a short panel: the kernel figure's SGD check
+    ax.plot(range(9), np.geomspace(low * 1e-15, low * ratio * 1e-15, 9))
+    ax.set(yscale="log", ylim=(low * 1e-15, low * ratio * 1e-15))
+    tidy_log_axes(fig)
+    fig.canvas.draw()
+    lo, hi = ax.get_ylim()
+    shown = [t.get_text() for t, v in zip(ax.get_yticklabels(), ax.get_yticks()) if lo <= v <= hi and t.get_text()]
+    assert 2 <= len(shown) <= 9, shown
     plt.close(fig)
 
 

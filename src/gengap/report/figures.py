@@ -110,8 +110,14 @@ def _legend_outside(g) -> None:
 
 
 def _legend_below(ax) -> None:
-    """An axes' legend under it, in two columns: never over the data."""
-    sns.move_legend(ax, "upper left", bbox_to_anchor=(0.0, -0.2), ncol=2, frameon=False, fontsize=7,
+    """An axes' legend under it, in two columns: never over the data, nor over the axis's tick
+    labels and label. Call it once the figure's layout is final (after ``tight_layout``); the
+    saved image grows to take the legend in."""
+    tidy_log_axes(ax.figure)  # the ticks the saved figure will have
+    ax.figure.canvas.draw()
+    below = ax.xaxis.get_tightbbox(ax.figure.canvas.get_renderer())
+    top = ax.transAxes.inverted().transform((0, below.y0))[1]  # the axis's lowest text, in axes fractions
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(0.0, top - 0.03), ncol=2, frameon=False, fontsize=7,
                     title_fontsize=7)
 
 
@@ -210,8 +216,10 @@ def loss_curves(summary: pd.DataFrame, history: pd.DataFrame):
 def tidy_log_axes(fig) -> None:
     """Readable log axes. matplotlib labels minor ticks on short ranges, and they overlap
     ("3x10^2 4x10^2"). Here: no minor labels; an x axis with a few distinct data values (the
-    grid's n) is ticked at exactly those values; otherwise 1..9 x 10^k within a decade, 1, 2, 5 x
-    10^k over up to three decades, 10^k beyond (every log axis has at least two labelled ticks)."""
+    grid's n) is ticked at exactly those values; otherwise evenly spaced round numbers on a range
+    under a factor 2, 1..9 x 10^k under a factor 3, 1, 2, 3, 5, 7 x 10^k within a decade, 1, 2, 5 x
+    10^k over up to three decades, 10^k beyond (every log axis has two labelled ticks or more, and
+    no more than fit)."""
     plain = ticker.FuncFormatter(lambda v, _: f"{v:g}")
     for ax in fig.axes:
         xs = {float(x) for line in ax.lines for x in line.get_xdata() if np.isfinite(x) and x > 0}
@@ -223,8 +231,10 @@ def tidy_log_axes(fig) -> None:
                 axis.set_major_locator(ticker.FixedLocator(sorted(values)))
             else:
                 ratio = high / max(low, 1e-300)  # a short range gets ticks at 1..9 x 10^k, a long one at 10^k
-                subs = tuple(range(1, 10)) if ratio < 10 else (1.0, 2.0, 5.0) if ratio < 1e3 else (1.0,)
-                axis.set_major_locator(ticker.LogLocator(base=10, numticks=12, subs=subs))
+                subs = (tuple(range(1, 10)) if ratio < 3 else (1.0, 2.0, 3.0, 5.0, 7.0) if ratio < 10
+                        else (1.0, 2.0, 5.0) if ratio < 1e3 else (1.0,))
+                axis.set_major_locator(ticker.MaxNLocator(nbins=3) if ratio < 2  # may hold one power of 10 only
+                                       else ticker.LogLocator(base=10, numticks=12, subs=subs))
             axis.set_major_formatter(plain)
             axis.set_minor_formatter(ticker.NullFormatter())
 
@@ -457,10 +467,11 @@ def expressivity(summary: pd.DataFrame, history: pd.DataFrame | None):
                  errorbar=None)
     axes[1].set(xscale="log", yscale="log", title="non-zero weights of the network", xlabel="points n",
                 ylabel="weights")
+    _title(fig, "Theorem 1: a 2n + d weight ReLU network fits any labels", summary)
+    tidy_log_axes(fig)  # the final tick labels, so that the layout leaves room for them
+    fig.tight_layout()
     for ax in axes:
         _legend_below(ax)
-    _title(fig, "Theorem 1: a 2n + d weight ReLU network fits any labels", summary)
-    fig.tight_layout()
     return fig
 
 
@@ -485,9 +496,10 @@ def kernel(summary: pd.DataFrame, history: pd.DataFrame | None):
         sns.lineplot(data=sgd, x="n", y="relative_distance", marker="o", ax=axes[2], errorbar=None)
         axes[2].set(yscale="log", title="SGD from 0 vs the min-norm solution", xlabel="points n (d > n)",
                     ylabel="‖w_SGD − w_min‖ / ‖w_min‖")
-    _legend_below(axes[0])
     _title(fig, "minimum-norm kernel interpolation", df)
+    tidy_log_axes(fig)  # the final tick labels, so that the layout leaves room for them
     fig.tight_layout()
+    _legend_below(axes[0])
     return fig
 
 
