@@ -184,8 +184,10 @@ def _label_points(ax, x: float, labels: dict[float, list[str]]) -> None:
             centre = min(centre, above - line * (len(above_names) + len(names)) / 2)
         placed.append((centre, v, names))
     shift = max(0.0, line * len(placed[-1][2]) / 2 - placed[-1][0]) if placed else 0.0  # off the bottom: all up
+    left, right = ax.get_xlim()
+    gap = 5 / 72 / (ax.get_position().width * ax.figure.get_figwidth()) * (right - left)  # 5 points, in data units
     for centre, v, names in placed:
-        ax.annotate("\n".join(names), (x, v), xytext=(x + 0.03, centre + shift),
+        ax.annotate("\n".join(names), (x, v), xytext=(x + gap, centre + shift),
                     textcoords=("data", "axes fraction"), fontsize=6, va="center", linespacing=1.0,
                     arrowprops=dict(arrowstyle="-", color="grey", lw=0.5, shrinkA=0, shrinkB=2))
 
