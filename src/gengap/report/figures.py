@@ -150,6 +150,7 @@ def label_noise(summary: pd.DataFrame, history: pd.DataFrame):
                     col="panel", kind="line", markers=True, dashes=False, errorbar=_errorbar(curves),
                     facet_kws={"sharey": "row", "margin_titles": True}, **_size(cols, 2, 2.6))
     inputs = df[df["label_noise"].isna() & (df["corruption"] != "rademacher")]
+    labels = {}
     for (quantity, panel), ax in g.axes_dict.items():
         if quantity == "test error":
             ax.axhline(0.9, color="grey", lw=0.8, ls=":")
@@ -159,8 +160,10 @@ def label_noise(summary: pd.DataFrame, history: pd.DataFrame):
         for v in means.unique():
             ax.plot(1.12, v, marker="D", color="black", ls="none", ms=4)
         ax.set_xlim(-0.05, 1.45)
-        _label_points(ax, 1.12, {v: [n.replace("_", " ") for n in names]  # one label for corruptions at the same value
-                                 for v, names in means.groupby(means).groups.items()})
+        labels[ax] = {v: [n.replace("_", " ") for n in names]  # one label for corruptions at the same value
+                      for v, names in means.groupby(means).groups.items()}
+    for ax, points in labels.items():  # once every panel of a shared axis is drawn: its final limits
+        _label_points(ax, 1.12, points)
     g.set_axis_labels("label corruption p", "")
     g.set_titles(row_template="", col_template="{col_name}")
     for (quantity, _), ax in g.axes_dict.items():
