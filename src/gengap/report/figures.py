@@ -109,16 +109,18 @@ def _legend_outside(g) -> None:
             text.set_fontsize(7)
 
 
-def _legend_below(ax) -> None:
-    """An axes' legend under it, in two columns: never over the data, nor over the axis's tick
-    labels and label. Call it once the figure's layout is final (after ``tight_layout``); the
-    saved image grows to take the legend in."""
-    tidy_log_axes(ax.figure)  # the ticks the saved figure will have
-    ax.figure.canvas.draw()
-    below = ax.xaxis.get_tightbbox(ax.figure.canvas.get_renderer())
-    top = ax.transAxes.inverted().transform((0, below.y0))[1]  # the axis's lowest text, in axes fractions
-    sns.move_legend(ax, "upper left", bbox_to_anchor=(0.0, top - 0.03), ncol=2, frameon=False, fontsize=7,
-                    title_fontsize=7)
+def _layout_with_legends_below(fig, axes) -> None:
+    """Lay the figure out with its final tick labels, then put each of ``axes``' legends under it
+    in two columns: never over the data, nor over the axis's tick labels and label (the saved
+    image grows to take the legends in)."""
+    tidy_log_axes(fig)  # the ticks the saved figure will have, so that the layout leaves room for them
+    fig.tight_layout()
+    fig.canvas.draw()
+    for ax in axes:
+        below = ax.xaxis.get_tightbbox(fig.canvas.get_renderer())
+        top = ax.transAxes.inverted().transform((0, below.y0))[1]  # the axis's lowest text, in axes fractions
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(0.0, top - 0.03), ncol=2, frameon=False, fontsize=7,
+                        title_fontsize=7)
 
 
 def _size(columns: int, rows: int = 1, height: float = 3.0) -> dict:
@@ -473,10 +475,7 @@ def expressivity(summary: pd.DataFrame, history: pd.DataFrame | None):
     axes[1].set(xscale="log", yscale="log", title="non-zero weights of the network", xlabel="points n",
                 ylabel="weights")
     _title(fig, "Theorem 1: a 2n + d weight ReLU network fits any labels", summary)
-    tidy_log_axes(fig)  # the final tick labels, so that the layout leaves room for them
-    fig.tight_layout()
-    for ax in axes:
-        _legend_below(ax)
+    _layout_with_legends_below(fig, axes)
     return fig
 
 
@@ -502,9 +501,7 @@ def kernel(summary: pd.DataFrame, history: pd.DataFrame | None):
         axes[2].set(yscale="log", title="SGD from 0 vs the min-norm solution", xlabel="points n (d > n)",
                     ylabel="‖w_SGD − w_min‖ / ‖w_min‖")
     _title(fig, "minimum-norm kernel interpolation", df)
-    tidy_log_axes(fig)  # the final tick labels, so that the layout leaves room for them
-    fig.tight_layout()
-    _legend_below(axes[0])
+    _layout_with_legends_below(fig, axes[:1])
     return fig
 
 

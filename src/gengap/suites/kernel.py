@@ -33,8 +33,7 @@ class KernelKind(ComputedKind):
         keys = ["dataset", "kernel"] if k["dataset"].nunique() > 1 else ["kernel"]  # never a mean over datasets
         for key, g in k.groupby(keys):
             by_n = g.groupby("n")["test_error"].mean()
-            name = " ".join(key) if isinstance(key, tuple) else key
-            parts.append(f"{name} test error " + ", ".join(f"{number(v)} (n = {n})" for n, v in by_n.items()))
+            parts.append(f"{' '.join(key)} test error " + ", ".join(f"{number(v)} (n = {n})" for n, v in by_n.items()))
         sgd = summary[summary["kind"] == "min_norm_sgd"]
         if not sgd.empty:
             parts.append("SGD from zero lands within " + number(sgd["relative_distance"].max())

@@ -46,8 +46,8 @@ def _setting_keys(summary: pd.DataFrame) -> list[str]:
     return [k for k in ("dataset", "model", "reg") if k == "model" or (k in summary and summary[k].nunique() > 1)]
 
 
-def _setting_name(keys: list[str], values) -> str:
-    named = dict(zip(keys, values if isinstance(values, tuple) else (values,)))
+def _setting_name(keys: list[str], values: tuple) -> str:
+    named = dict(zip(keys, values))
     return " ".join(str(named[k]) for k in ("dataset", "model") if k in named) + (f" ({named['reg']})" if "reg" in named else "")
 
 
