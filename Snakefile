@@ -6,13 +6,29 @@
 # This file loads the config (preset merged, validated against the schema by Snakemake's
 # validate, then checked against the registries) and includes one rule file per stage.
 
+import os
 import sys
 from pathlib import Path
 
+from snakemake.logging import logger
 from snakemake.utils import min_version
+
+# This checkout's own gengap, for the workflow and every job it starts, whatever else is installed
+# or on PYTHONPATH (a pinned worktree runs its own commit's code: gengap.runlock).
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+import gengap.runlock as runlock
+
+runlock.own_source(workflow.basedir)
+try:
+    runlock.check_source(Path(workflow.basedir) / "src")
+except runlock.ForeignSource as err:
+    sys.exit(f"gengap: {err}")
 
 import gengap.config as plan
 from gengap.cluster import check_slurm_executor
+from gengap.data.sources import absolute_data_root_env
+
+absolute_data_root_env()  # a relative GENGAP_DATA_ROOT means the folder the run was started from
 
 min_version("8.0")
 
@@ -73,7 +89,20 @@ rule all:
         all_outputs(),
 
 
-# Before the first submission: a SLURM cluster that could not report finished jobs would make
-# Snakemake wait forever, so stop now with what to change (gengap.cluster).
-onstart:
+# Before the first job: a SLURM cluster that could not report finished jobs would make Snakemake
+# wait forever, so stop now with what to change (gengap.cluster); the results folder is this
+# run's alone until it ends (gengap.runlock); warm jobs only where every job runs on this host.
+def start_run():
     check_slurm_executor(workflow)
+    try:
+        warning = runlock.claim(config["results_dir"], os.getcwd())
+    except runlock.FolderInUse as err:
+        sys.exit(f"gengap: {err}")
+    if warning:
+        logger.warning(f"gengap: {warning}")
+    if not workflow.local_exec:
+        config["warm_jobs"] = False
+
+
+onstart:
+    start_run()

@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
             (shutil.copytree if (repo / name).is_dir() else shutil.copy2)(repo / name, work / name)
         (work / "config.yaml").write_text(yaml.safe_dump(config))
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(work / "src"), os.environ.get("PYTHONPATH")])))
+        if env.get("GENGAP_DATA_ROOT"):  # relative to where the user stands, not to the scratch folder
+            env["GENGAP_DATA_ROOT"] = os.path.abspath(env["GENGAP_DATA_ROOT"])
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "snakemake", "--dry-run", "--cores", "1", "--quiet", "rules"],
                               cwd=work, env=env, capture_output=True, text=True)

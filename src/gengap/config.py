@@ -11,6 +11,7 @@ is allowed, and is raised before any job runs.
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 
 import jsonschema
@@ -58,8 +59,9 @@ def normalize(config: dict) -> dict:
     if config.get("gpu") in ("true", "false"):
         config["gpu"] = config["gpu"] == "true"
     for suite in (config.get("suites") or {}).values():
-        if isinstance(suite, dict) and isinstance(suite.get("corruptions"), list):
-            suite["corruptions"] = ["true" if c is True else c for c in suite["corruptions"]]
+        for grid in [suite, *(suite.get("blocks") or [])] if isinstance(suite, dict) else []:
+            if isinstance(grid, dict) and isinstance(grid.get("corruptions"), list):
+                grid["corruptions"] = ["true" if c is True else c for c in grid["corruptions"]]
     return config
 
 
@@ -185,6 +187,9 @@ def prepare(config: dict, overrides: dict | None = None) -> dict:
     ``overrides`` are the user's own layers (``--configfile`` files and ``--config`` values, which
     Snakemake has already merged into ``config``): they are merged again over the preset, so a
     preset never silently replaces what the user asked for on the command line."""
+    problems = non_finite(config)
+    if problems:
+        raise ConfigError("\n".join(problems))
     config = apply_preset(config)
     if overrides and config.get("preset"):
         config = normalize(deep_merge(config, {k: v for k, v in overrides.items() if k != "preset"}))
@@ -193,8 +198,63 @@ def prepare(config: dict, overrides: dict | None = None) -> dict:
     return config
 
 
+MAX_YAML_ALIASES = 64  # config.yaml has 20; a "billion laughs" file needs only ~70 to explode
+MAX_YAML_NODES = 100_000  # values once every alias is expanded; config.yaml has ~1,500
+MAX_YAML_DEPTH = 32  # nesting levels; the deepest real config has 6
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """How many values ``node`` holds once every alias is expanded (each shared node counted
+    every time it is used), computed once per distinct node."""
+    if id(node) not in memo:
+        children = node.value if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) else []
+        memo[id(node)] = 1 + sum(_expanded_size(c, memo) for item in children
+                                 for c in (item if isinstance(item, tuple) else (item,)))
+    return memo[id(node)]
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key that appears twice in one mapping."""
+    """YAML's safe loader, refusing a key that appears twice in one mapping, a number that is not
+    finite (``.nan``, ``.inf``), more than ``MAX_YAML_ALIASES`` aliases (``*anchor``: an alias
+    bomb expands exponentially), more than ``MAX_YAML_NODES`` values once expanded, and nesting
+    deeper than ``MAX_YAML_DEPTH``, each with its line."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {MAX_YAML_ALIASES} aliases (*name): refused, an alias bomb "
+                    "would expand without bound", self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_YAML_DEPTH} levels: refused", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def get_single_node(self):
+        node = super().get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"more than {MAX_YAML_NODES} values once its aliases (*name) are expanded: "
+                "refused (an alias bomb)", node.start_mark)
+        return node
+
+    def construct_yaml_float(self, node):
+        value = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value} is not a finite number: refused (a rate or size must be a "
+                "number)", node.start_mark)
+        return value
 
     def construct_mapping(self, node, deep=False):
         seen = {}
@@ -210,8 +270,12 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _StrictLoader.construct_yaml_float)
+
+
 def read_yaml(path: str | Path) -> dict:
-    """A YAML config file, strictly: a syntax error or a duplicated key names the file and line."""
+    """A YAML config file, strictly (``_StrictLoader``): a syntax error, a duplicated key, a number
+    that is not finite, an alias bomb or runaway nesting names the file and line."""
     path = Path(path)
     try:
         return yaml.load(path.read_text(), Loader=_StrictLoader) or {}
@@ -220,6 +284,18 @@ def read_yaml(path: str | Path) -> dict:
         where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
         problem = getattr(err, "problem", None) or str(err)
         raise ConfigError(f"{where}: {problem}") from None
+
+
+def non_finite(config, path: tuple = ()) -> list[str]:
+    """Every key holding a number that is not finite (``--config lr=nan`` arrives as a float nan)."""
+    if isinstance(config, dict):
+        return [p for k, v in config.items() for p in non_finite(v, (*path, k))]
+    if isinstance(config, list):
+        return [p for i, v in enumerate(config) for p in non_finite(v, (*path, i))]
+    if isinstance(config, float) and not math.isfinite(config):
+        where = "".join(f"[{p!r}]" for p in path)
+        return [f"{'.'.join(map(str, path))}: {config} is not a finite number (config{where})"]
+    return []
 
 
 def check_yaml_files(paths) -> None:
@@ -257,6 +333,8 @@ def check(config: dict) -> None:
         if isinstance(kind_of(suite), TrainingKind):  # registry-backed checks of training grids
             _check_training_suite(suite, where)
             _check_crop_sizes(config, suite_name)
+            for i, block in enumerate(suite.get("blocks") or []):
+                _check_block(suite, block, f"{where}.blocks[{i}]")
 
 
 def _check_crop_sizes(config: dict, suite_name: str) -> None:
@@ -284,18 +362,38 @@ def _check_training_suite(suite: dict, where: str) -> None:
     _check_names(MODELS, f"{where}.models", suite["models"])
     _check_names(MEASURES, f"{where}.measures", suite["measures"])
     for i, spec in enumerate(suite["corruptions"]):
-        key = f"{where}.corruptions[{i}]"
-        try:
-            name, value = parse_corruption(spec)
-        except UnknownNameError as err:
-            raise ConfigError(f"{key}: unknown corruption {spec!r}; allowed: "
-                              f"{', '.join(err.allowed)} (labels takes a level: labels@0.2)") from None
-        except CorruptionSpecError as err:
-            raise ConfigError(f"{key}: {err}; allowed: p in [0, 1], e.g. labels@0.2") from None
-        canonical = name if value is None else f"{name}@{value:g}"
-        if spec != canonical:
-            raise ConfigError(f"{key}: write {spec!r} as {canonical!r}: a cell's folder is named after its "
-                              "corruption, so each level has one spelling")
+        _check_corruption(spec, f"{where}.corruptions[{i}]")
+
+
+def _check_corruption(spec, key: str) -> None:
+    try:
+        name, value = parse_corruption(spec)
+    except UnknownNameError as err:
+        raise ConfigError(f"{key}: unknown corruption {spec!r}; allowed: "
+                          f"{', '.join(err.allowed)} (labels takes a level: labels@0.2)") from None
+    except CorruptionSpecError as err:
+        raise ConfigError(f"{key}: {err}; allowed: p in [0, 1], e.g. labels@0.2") from None
+    canonical = name if value is None else f"{name}@{value:g}"
+    if spec != canonical:
+        raise ConfigError(f"{key}: write {spec!r} as {canonical!r}: a cell's folder is named after its "
+                          "corruption, so each level has one spelling")
+
+
+def _check_block(suite: dict, block: dict, where: str) -> None:
+    """A block of a grid: its settings are the suite's, its other values are checked as the suite's are."""
+    if suite.get("design", "grid") != "grid":
+        raise ConfigError(f"{where}: blocks need design: grid (this suite is {suite['design']})")
+    regs = block.get("regularization", list(suite["regularization"]))
+    for i, reg in enumerate(regs):
+        if reg not in suite["regularization"]:
+            raise ConfigError(f"{where}.regularization[{i}]: unknown setting {reg!r}; allowed: the suite's "
+                              f"regularization settings, {', '.join(suite['regularization'])}")
+    merged = {**suite, **block, "regularization": {r: suite["regularization"][r] for r in regs}}
+    _check_names(DATASETS, f"{where}.datasets", merged["datasets"])
+    _check_sizes(merged, where)
+    _check_names(MODELS, f"{where}.models", merged["models"])
+    for i, spec in enumerate(merged["corruptions"]):
+        _check_corruption(spec, f"{where}.corruptions[{i}]")
 
 
 def _check_sizes(suite: dict, where: str) -> None:

@@ -136,6 +136,9 @@ def _describe_attempt(job, earlier: str) -> str:
 def job_log(job) -> Log:
     """A ``log(msg)`` function for a Snakemake job (the ``snakemake`` object of a script, or a
     log path); uncaught errors and warnings land in the log too."""
+    from gengap.runlock import check_source
+
+    check_source()  # a job of the workflow runs the workflow's own gengap, not another tree's
     path = job if isinstance(job, (str, os.PathLike)) or job is None else job.log[0]
     if not path:
         return lambda msg: print(msg, flush=True)

@@ -10,9 +10,9 @@ use them, with the registered items they reference. Every gengap module is impor
 first digest, so which registries exist, and what is registered, does not depend on what
 happened to be imported first. So editing a module reruns the jobs that
 import it, editing one model reruns only that model's cells, and adding a model, a corruption
-or a measure reruns nothing that existed. Only code counts: comments and the wrapping of lines
-are left out of every text digested (``code_only``), so editing a comment in a module every
-job imports (``gengap.atomic``) retrains nothing.
+or a measure reruns nothing that existed. Only code counts: comments, docstrings and the wrapping
+of lines are left out of every text digested (``code_only``), so editing a comment or a docstring
+in a module every job imports (``gengap.atomic``) retrains nothing.
 
 Rules receive these digests as ``params``: unlike modification times they survive a fresh
 clone or a ``git checkout``. For the same reason rules run their scripts through links dated one
@@ -112,17 +112,46 @@ def _auto_importing() -> set[str]:
     return AUTO_IMPORTING
 
 
+def _docstring_starts(text: str) -> set[tuple[int, int]]:
+    """(line, column) where each docstring of ``text`` starts: the first statement of the module,
+    a class or a function when it is a string (documentation, not code)."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return set()
+    starts = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                starts.add((first.lineno, first.col_offset))
+    return starts
+
+
 def code_only(text: str) -> str:
-    """``text``'s Python tokens without comments and line wrapping (one token per line, indents
-    and logical line ends as markers): what the code does, whatever its layout. Text that does
-    not tokenize is returned unchanged."""
+    """``text``'s Python tokens without comments, docstrings and line wrapping (one token per
+    line, indents and logical line ends as markers, a docstring as the marker ``<doc>``): what the
+    code does, whatever its layout and documentation. Text that does not tokenize is returned
+    unchanged."""
     skip = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
     markers = {tokenize.INDENT: "<indent>", tokenize.DEDENT: "<dedent>", tokenize.NEWLINE: "<newline>"}
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return text
-    return "\n".join(markers.get(t.type, t.string) for t in tokens if t.type not in skip)
+    docs, in_doc, kept = _docstring_starts(text), False, []
+    for t in tokens:
+        if t.type in skip:
+            continue
+        if t.start in docs:
+            in_doc = True
+            kept.append("<doc>")
+        if in_doc:  # the docstring's strings, up to the end of its statement
+            in_doc = t.type != tokenize.NEWLINE
+            if in_doc:
+                continue
+        kept.append(markers.get(t.type, t.string))
+    return "\n".join(kept)
 
 
 @lru_cache(maxsize=None)

@@ -3,23 +3,33 @@
 Each job of the pipeline is a new Python process, and a job that imports torch pays ~3–4 s for it
 on a small CPU before any work (``benchmarks/job_overhead.py``): most of a measure, training-set
 or theory job. The workflow scripts of those rules start with ``delegate(snakemake)``. On a
-local Linux run (``warm_jobs: true``, the default; never inside SLURM) it hands the job to a
-server that imported torch, numpy, pandas and Snakemake once: the server forks, and the fork
-becomes the job's process in all that matters (its working directory, environment, ``sys.path``,
-arguments and the job's own stdin/stdout/stderr, passed over the socket), runs the same script
-and reports its exit status, which the job's process exits with.
+local Linux run (``warm_jobs: true``, the default; never inside SLURM, never on a cluster's submit
+host) it hands the job to a server that imported torch, numpy, pandas and Snakemake once: the
+server forks, and the fork becomes the job's process in all that matters (its working directory,
+environment, ``sys.path``, arguments, umask, nice value, resource limits, CPU affinity and the
+job's own stdin/stdout/stderr, passed over the socket), runs the same script and reports its exit
+status, which the job's process exits with.
 
-- The server never imports gengap, so every job runs the library of its own work tree, edits
-  included, exactly as a fresh interpreter would; no torch operation runs before a fork (no
-  thread pool or CUDA context is inherited), so results are the same numbers as a cold job's.
-- A signal to the job's process (Snakemake's Ctrl-C, a kill) is passed on to the fork; if the
-  job's process dies without one (kill -9), the server kills the fork, so no orphan writes after
-  Snakemake gave up on the job.
-- The first job of a run finds no server: it starts one in the background and runs cold; the
-  server leaves after ``IDLE_SECONDS`` without a job. One server per user and interpreter.
-- Train jobs do not use it: their ``benchmark:`` file measures the job's process tree (CPU
-  time, memory), which would then be the waiting process, and their start-up is a small share
-  of their time.
+Nobody else's code runs as the user, and nobody else sees a job:
+
+- The socket and its lock live in a folder only the user can enter (``runtime_dir``: created
+  0700, refused when it is a link, another user's, or open to group or others); the server binds
+  under umask 077 and opens its lock without following links or truncating anything.
+- Both ends check the peer's user id (``SO_PEERCRED``): the server serves only its own user, and
+  a job hands itself only to a server of its own user.
+- Anything unexpected before the fork has started the job (no private folder, no server, another
+  user's server, a protocol error, a server that does not answer within ``HANDSHAKE_SECONDS``, a
+  setting of the job the fork cannot take) and the job runs cold, as if warm jobs were off.
+- A job whose process left before the fork started runs nothing; a job's process that dies (kill
+  -9) takes its fork with it, and so does a server that dies (the fork's parent-death signal).
+
+Results are those of a cold job: the server never imports gengap, so every job runs the library of
+its own work tree, edits included; no torch operation runs before a fork (no thread pool or CUDA
+context is inherited). The first job of a run finds no server: it starts one in the background
+and runs cold; the server binds its socket once its imports are done (jobs meanwhile run cold) and
+leaves after ``IDLE_SECONDS`` without a job. One server per user and interpreter. Train jobs do
+not use it: their ``benchmark:`` file measures the job's process tree (CPU time, memory), which
+would then be the waiting process, and their start-up is a small share of their time.
 
 This file is also the server's program (``python warm.py serve <socket>``): run as a script, it
 imports nothing of gengap.
@@ -30,8 +40,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import signal
 import socket
+import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -39,16 +52,58 @@ import time
 import traceback
 
 IDLE_SECONDS = 120
+HANDSHAKE_SECONDS = 10  # from connecting to the fork's pid; past it the job runs cold
 PRELOAD = ("numpy", "pandas", "pyarrow", "torch", "snakemake", "snakemake.script")
+MAX_SOCKET_PATH = 100  # bytes a Unix socket's address holds, with a margin
+RLIMITS = sorted(name for name in dir(resource) if name.startswith("RLIMIT_"))
 
 
-def socket_path() -> str:
-    """One server per user and interpreter (a venv or conda env of its own gets its own);
-    ``$GENGAP_WARM_SOCKET`` names another (tests)."""
-    if path := os.environ.get("GENGAP_WARM_SOCKET"):
-        return path
-    key = hashlib.sha256(f"{sys.executable}\0{sys.prefix}".encode()).hexdigest()[:16]
-    return os.path.join(tempfile.gettempdir(), f"gengap-warm-{os.getuid()}-{key}.sock")
+def _private(path: str) -> bool:
+    """A folder (not a link) of this user that neither group nor others can enter."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
+def runtime_dir() -> str | None:
+    """This user's folder for the server's socket and lock: ``$XDG_RUNTIME_DIR/gengap`` where
+    that is private, else ``<temp folder>/gengap-<uid>``, created 0700. None when the folder
+    exists but is not private (a link, another user's, group or world access): warm jobs are off."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    path = (os.path.join(base, "gengap") if base and _private(base)
+            else os.path.join(tempfile.gettempdir(), f"gengap-{os.getuid()}"))
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    return path if _private(path) else None
+
+
+def socket_path() -> str | None:
+    """One server per user and interpreter (a venv or conda env of its own gets its own), in
+    ``runtime_dir()``; ``$GENGAP_WARM_SOCKET`` names another (tests), whose folder must be private
+    too. None when there is no private place for it."""
+    path = os.environ.get("GENGAP_WARM_SOCKET")
+    if not path:
+        folder = runtime_dir()
+        if folder is None:
+            return None
+        key = hashlib.sha256(f"{sys.executable}\0{sys.prefix}".encode()).hexdigest()[:16]
+        path = os.path.join(folder, f"warm-{key}.sock")
+    if not _private(os.path.dirname(os.path.abspath(path))) or len(path.encode()) > MAX_SOCKET_PATH:
+        return None
+    return path
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The user id of the process at the other end of a connected Unix socket."""
+    _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                          struct.calcsize("3i")))
+    return uid
 
 
 def enabled(snakemake) -> bool:
@@ -61,21 +116,92 @@ def enabled(snakemake) -> bool:
 
 def delegate(snakemake) -> None:
     """First line of a workflow script: run the job in a warm fork and exit with its status; a
-    no-op in the fork itself, when warm jobs are off, or when no server runs yet (one is started
-    for the next jobs, and this job runs cold)."""
+    no-op (the job runs cold) in the fork itself, when warm jobs are off, and whenever the fork
+    does not start the job (see the module's docstring); with no server yet one is started for
+    the next jobs."""
     if not enabled(snakemake):
         return
     path = socket_path()
-    if len(path.encode()) > 100:  # beyond what a Unix socket's address holds: stay cold
+    if path is None:
         return
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.connect(path)
-    except OSError:
-        sock.close()
+    sock = connect(path)
+    if sock is None:
         _start_server(path)
         return
-    raise SystemExit(_run_in_fork(sock))
+    code = _run_in_fork(sock)
+    if code is not None:
+        raise SystemExit(code)
+
+
+def connect(path: str) -> socket.socket | None:
+    """A connection to this user's server at ``path``; None when there is none, or when the
+    process listening there is another user's (said on stderr)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(HANDSHAKE_SECONDS)
+    try:
+        sock.connect(path)
+        uid = peer_uid(sock)
+    except OSError:
+        sock.close()
+        return None
+    if uid != os.getuid():
+        sock.close()
+        print(f"gengap.warm: {path} is served by user id {uid}, not this user ({os.getuid()}): "
+              "running this job cold", file=sys.stderr, flush=True)
+        return None
+    return sock
+
+
+def job_settings() -> dict:
+    """What a process inherits beyond its environment, for the fork to take on."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return {"umask": mask, "nice": os.getpriority(os.PRIO_PROCESS, 0),
+            "rlimits": {name: list(resource.getrlimit(getattr(resource, name))) for name in RLIMITS},
+            "affinity": sorted(os.sched_getaffinity(0))}
+
+
+def _run_in_fork(sock: socket.socket) -> int | None:
+    """Hand this job to the server; its exit status, or None when the fork did not start it."""
+    from gengap.joblog import STARTED_ENV, WORKER_ENV, process_age
+
+    started = time.time() - (process_age() or 0.0)
+    request = {"argv": sys.argv, "cwd": os.getcwd(), "path": sys.path, "settings": job_settings(),
+               "env": {**os.environ, WORKER_ENV: "1", STARTED_ENV: repr(started)}}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    reader = sock.makefile("r")
+    try:
+        sock.sendall(json.dumps(request).encode() + b"\n")
+        reply = json.loads(reader.readline())
+        worker = int(reply["pid"])
+        # the commitment, with the job's stdin, stdout and stderr (passed only now: a server that
+        # never answers holds none of them): from here the fork runs the job, not this process
+        socket.send_fds(sock, [b"go\n"], [0, 1, 2])
+    except (OSError, ValueError, KeyError, TypeError):  # no answer in time, a broken or a "cold" reply
+        sock.close()
+        return None
+    sock.settimeout(None)  # the job runs as long as it runs
+
+    def forward(signum, _frame):
+        try:
+            os.kill(worker, signum)
+        except ProcessLookupError:
+            pass
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(signum, forward)
+    try:
+        line = reader.readline()
+        code = int(json.loads(line)["returncode"])
+    except (OSError, ValueError, KeyError, TypeError):
+        print("gengap.warm: the warm server ended while running this job (its fork ended with it); "
+              "rerun snakemake", file=sys.stderr, flush=True)
+        return 1
+    if code < 0:  # the fork died of a signal: so does this process, as a cold job would
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    return code
 
 
 def _start_server(path: str) -> None:
@@ -86,39 +212,31 @@ def _start_server(path: str) -> None:
                      cwd="/", env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
 
 
-def _run_in_fork(sock: socket.socket) -> int:
-    from gengap.joblog import STARTED_ENV, WORKER_ENV, process_age
-
-    started = time.time() - (process_age() or 0.0)
-    request = {"argv": sys.argv, "cwd": os.getcwd(), "path": sys.path,
-               "env": {**os.environ, WORKER_ENV: "1", STARTED_ENV: repr(started)}}
-    sys.stdout.flush()
-    sys.stderr.flush()
-    socket.send_fds(sock, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
-    reader = sock.makefile("r")
-    worker = json.loads(reader.readline())["pid"]
-
-    def forward(signum, _frame):
-        try:
-            os.kill(worker, signum)
-        except ProcessLookupError:
-            pass
-
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
-        signal.signal(signum, forward)
-    line = reader.readline()
-    code = json.loads(line)["returncode"] if line else 1
-    if code < 0:  # the fork died of a signal: so does this process, as a cold job would
-        signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-    return code
-
-
 # --- the server (this file run as a script) ---------------------------------------------------
 
 
+def _die_with_parent() -> None:
+    """The calling process gets SIGKILL when its parent ends (Linux prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+
+
+def take_settings(settings: dict) -> None:
+    """Become the job's process in what it inherits: umask, nice, limits, CPU affinity. Raises
+    when one cannot be taken (a lower nice value or a higher hard limit than the server's)."""
+    os.umask(settings["umask"])
+    if os.getpriority(os.PRIO_PROCESS, 0) != settings["nice"]:
+        os.setpriority(os.PRIO_PROCESS, 0, settings["nice"])
+    for name, limits in settings["rlimits"].items():
+        which = getattr(resource, name, None)
+        if which is not None and list(resource.getrlimit(which)) != limits:
+            resource.setrlimit(which, tuple(limits))
+    os.sched_setaffinity(0, settings["affinity"])
+
+
 def _worker(request: dict) -> int:
-    """In the fork: become the job's process and run its script; its exit status."""
+    """In the fork, settings taken: become the job's process and run its script; its exit status."""
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -144,22 +262,57 @@ def exit_status(main) -> int:
         return 1
 
 
-def _handle(conn: socket.socket) -> None:
-    """In a fork of the server, one job: fork its worker, report the worker's pid and status;
-    kill the worker if the job's process goes away first."""
+def _gone(conn: socket.socket) -> bool:
+    """Whether the job's process closed its end (it left, or was killed)."""
     import select
 
-    message, fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 3)
+    readable, _, _ = select.select([conn], [], [], 0)
+    return bool(readable) and not conn.recv(1, socket.MSG_PEEK)
+
+
+def _receive(conn: socket.socket) -> dict:
+    message = b""
     while not message.endswith(b"\n"):
-        message += conn.recv(1 << 20)
-    request = json.loads(message)
+        more = conn.recv(1 << 20)
+        if not more:
+            raise ConnectionError("the job's process closed the connection mid-request")
+        message += more
+    return json.loads(message)
+
+
+def _handle(conn: socket.socket) -> None:
+    """In a fork of the server, one job: check who asks, fork its worker, which takes the job's
+    settings and waits; report the worker's pid, and let it run only once the job's process
+    commits (``go``, with its stdin, stdout and stderr); report its status, and kill it if the
+    job's process goes away first."""
+    import select
+
+    if peer_uid(conn) != os.getuid():
+        return  # another user's process: it learns nothing and runs nothing
+    conn.settimeout(HANDSHAKE_SECONDS)
+    request = _receive(conn)
+    if _gone(conn):
+        return
+    here, there = socket.socketpair()
     pid = os.fork()
     if pid == 0:
+        here.close()
         conn.close()
+        code = 1
+        try:
+            _die_with_parent()
+            take_settings(request["settings"])
+        except BaseException as err:
+            there.sendall(f"{type(err).__name__}: {err}".encode()[:4000])
+            os._exit(1)
+        there.sendall(b"ok")
+        go, fds, _flags, _addr = socket.recv_fds(there, 16, 3)
+        if go != b"go" or len(fds) != 3:
+            os._exit(1)  # the handler ended, or the job's process never committed: run nothing
+        there.close()
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
-        code = 1
         try:
             code = _worker(request)
         finally:
@@ -171,9 +324,24 @@ def _handle(conn: socket.socket) -> None:
                 sys.stderr.flush()
             finally:
                 os._exit(code if 0 <= code < 256 else 1)
-    for fd in fds:
-        os.close(fd)
-    conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+    there.close()
+    answer = here.recv(4096)
+    fds: list[int] = []
+    try:
+        if answer != b"ok":  # a setting the fork cannot take: the job runs cold
+            conn.sendall(json.dumps({"cold": answer.decode(errors="replace")}).encode() + b"\n")
+            return
+        conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        go, fds, _flags, _addr = socket.recv_fds(conn, 16, 3)
+        if go != b"go\n" or len(fds) != 3:
+            return  # the job's process left or gave up waiting: it runs cold, or not at all
+        socket.send_fds(here, [b"go"], fds)
+    except OSError:
+        return
+    finally:
+        for fd in fds:
+            os.close(fd)
+    conn.settimeout(None)
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -187,20 +355,28 @@ def _handle(conn: socket.socket) -> None:
 
 
 def serve(path: str) -> None:
+    """The server's main loop on ``path`` (in a private folder), until ``IDLE_SECONDS`` pass
+    without a job; returns at once when another server holds the lock or the folder is not private."""
     import fcntl
 
-    lock = open(path + ".lock", "w")
+    os.umask(0o077)
+    if not _private(os.path.dirname(os.path.abspath(path))):
+        return
+    try:  # never through a link, never truncating: the lock's content is not used
+        lock = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return  # another server holds this socket
-    if os.path.exists(path):
+    for module in PRELOAD:  # before binding: a job never waits for these, it runs cold meanwhile
+        __import__(module)
+    if os.path.lexists(path):
         os.unlink(path)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)  # before the imports: jobs that come meanwhile wait for them, not import cold
+    server.bind(path)
     server.listen(64)
-    for module in PRELOAD:
-        __import__(module)
     server.settimeout(IDLE_SECONDS)
     handlers: set[int] = set()
 
@@ -216,13 +392,14 @@ def serve(path: str) -> None:
                 if not handlers:
                     return
                 continue
-            conn.settimeout(None)
             pid = os.fork()
             if pid == 0:
                 server.close()
-                lock.close()  # the lock stays with the server alone
+                os.close(lock)  # the lock stays with the server alone
                 try:
                     _handle(conn)
+                except BaseException:
+                    pass  # a broken request: the job's side runs cold or reports the failure
                 finally:
                     os._exit(0)
             conn.close()

@@ -80,9 +80,15 @@ def suite_kind(wc):
     return kind_of(config["suites"][wc.suite])
 
 
+@functools.cache
+def cells_of(suite):
+    """Every cell of a suite by cell id, expanded once per run."""
+    return suite_cells(config, suite)
+
+
 def cell_files(suite, name):
     """One file of every training cell of a suite."""
-    return [f"{R}/cells/{cell_id}/{name}" for cell_id in suite_cells(config, suite)]
+    return [f"{R}/cells/{cell_id}/{name}" for cell_id in cells_of(suite)]
 
 
 def suite_config(wc):
@@ -90,10 +96,9 @@ def suite_config(wc):
 
 
 def other_draw(wc):
-    """The cell trained on the other draw (S2 for S1 and back), for suites with two draws."""
-    if config["suites"][wc.suite]["draws"] < 2:
-        return []
-    return [f"{R}/cells/{Cell.from_wildcards(wc).other_draw().path}/final.pt"]
+    """The cell trained on the other draw (S2 for S1 and back), where the suite has it."""
+    other = Cell.from_wildcards(wc).other_draw().path
+    return [f"{R}/cells/{other}/final.pt"] if other in cells_of(wc.suite) else []
 
 
 def all_outputs():
@@ -119,12 +124,18 @@ def figure_inputs(wc):
 
 
 def computed_spec(wc):
-    return suite_cells(config, wc.suite)[wc.cell]
+    return cells_of(wc.suite)[wc.cell]
 
 
 def computed_dataset(wc):
     dataset = suite_kind(wc).dataset_of(computed_spec(wc))
     return [f"{R}/datasets/{dataset}.pt"] if dataset else []
+
+
+def dataset_reads(wc):
+    """What the decoding of every dataset of the run read (modified files are named in verdicts)."""
+    datasets = {d for cfg in config["suites"].values() for d in cfg["datasets"]}
+    return {f"read_{d}": f"{R}/datasets/{d}.read.json" for d in sorted(datasets)}
 
 
 def overview_inputs(wc):

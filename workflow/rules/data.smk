@@ -21,7 +21,8 @@ rule prepare_dataset:
     input:
         rules.dataset_source.output,
     output:
-        f"{R}/datasets/{{dataset}}.pt",
+        pt=f"{R}/datasets/{{dataset}}.pt",
+        read=f"{R}/datasets/{{dataset}}.read.json",
     log:
         f"{R}/logs/prepare_dataset/{{dataset}}.log",
     conda:
@@ -36,7 +37,7 @@ rule prepare_dataset:
 
 rule training_set:
     input:
-        rules.prepare_dataset.output,
+        rules.prepare_dataset.output.pt,
     output:
         TRAINING_SET,
     log:

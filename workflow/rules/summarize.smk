@@ -123,6 +123,7 @@ rule overview:
 rule paper_vs_gengap:
     input:
         unpack(overview_inputs),
+        unpack(dataset_reads),
         paper_values=PAPER_VALUES,
     output:
         parquet=f"{R}/paper_vs_gengap.parquet",

@@ -7,5 +7,6 @@ table = write_paper_table(
     snakemake.input.paper_values,
     {k.removeprefix("summary_"): v for k, v in inputs.items() if k.startswith("summary_")},
     {k.removeprefix("slopes_"): v for k, v in inputs.items() if k.startswith("slopes_")},
-    snakemake.output.parquet, snakemake.output.markdown, snakemake.output.html)
+    snakemake.output.parquet, snakemake.output.markdown, snakemake.output.html,
+    {k.removeprefix("read_"): v for k, v in inputs.items() if k.startswith("read_")})
 log(f"{len(table)} rows: {int(table['gengap_value'].notna().sum())} measured")

@@ -6,12 +6,27 @@ import os
 
 import pandas as pd
 
-from gengap.atomic import load_torch, read_json, save_parquet
+from gengap.atomic import load_torch, read_json, recorded_digest, save_parquet
 from gengap.data.preprocess import network_inputs
 from gengap.job import Job
 from gengap.measures.registry import MeasureContext, compute_measures
 from gengap.models import load_model
 from gengap.settings import TrainingSettings
+
+
+class MixedCell(RuntimeError):
+    """A cell whose files were not written by one training run (two runs wrote its folder)."""
+
+
+def check_cell_files(record: dict, record_path, **paths) -> None:
+    """The training set and weights a cell's record names (their digests) are the files at
+    ``paths`` (roles: ``training_set``, ``init``, ``final``); else ``MixedCell`` names them."""
+    named = {"training_set": record.get("identity", {}).get("training_set"), **record.get("files", {})}
+    for role, path in paths.items():
+        if named.get(role) is not None and recorded_digest(path) != named[role]:
+            raise MixedCell(f"{os.fspath(path)} is not the {role} its record {os.fspath(record_path)} names "
+                            f"(digest {recorded_digest(path)}, recorded {named[role]}): two runs wrote this cell. "
+                            "Delete its folder and rerun snakemake.")
 
 
 def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
@@ -21,6 +36,7 @@ def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
     dev = job.device
     record = read_json(record_path)
     data = load_torch(data_path)
+    check_cell_files(record, record_path, training_set=data_path, init=init_path, final=final_path)
     settings = TrainingSettings.from_mapping(record["settings"])
     ctx = MeasureContext(
         net=load_model(record, final_path, dev).eval(),

@@ -35,7 +35,7 @@ import math
 
 import pandas as pd
 
-from gengap.atomic import read_parquet, save_parquet, save_text
+from gengap.atomic import read_json, read_parquet, save_parquet, save_text
 from gengap.registry import Registry
 from gengap.report.format import number
 from gengap.report.tables import rademacher, table1
@@ -178,10 +178,12 @@ def verdict(row: dict, rows: list[dict] = ()) -> str:
 
 
 def compare(paper_values: pd.DataFrame, summaries: dict[str, pd.DataFrame],
-            slopes: dict[str, pd.DataFrame]) -> pd.DataFrame:
+            slopes: dict[str, pd.DataFrame], modified: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per (paper value, measured dataset and model) with its verdict; "not run" where the
     suite is absent (``gengap_scale`` "not in this run") or ran without the cells the claim needs
-    ("no matching cells"). Rows with a verdict on a measured value come first."""
+    ("no matching cells"). Rows with a verdict on a measured value come first. ``modified``: the
+    datasets decoded from raw files that are not the published ones (``allow_modified_data``),
+    with those files: their rows name them, and none of them is "reproduced"."""
     rows = []
     for _, row in paper_values.fillna("").iterrows():
         base = row.to_dict()
@@ -194,6 +196,12 @@ def compare(paper_values: pd.DataFrame, summaries: dict[str, pd.DataFrame],
         rows += [dict(base, **m) for m in measured] or [dict(base, gengap_scale="no matching cells")]
     for row in rows:
         row["verdict"] = verdict(row, rows)
+    for row in rows:
+        files = (modified or {}).get(row.get("gengap_data"))
+        if files:
+            row["gengap_data"] = f"{row['gengap_data']} (modified data: {', '.join(files)})"
+            if row["verdict"] == "reproduced":
+                row["verdict"] = "other data or scale"
     table = pd.DataFrame(rows).reindex(columns=COLUMNS)
     order = table["verdict"].map({v: i for i, v in enumerate(VERDICTS)})
     return table.iloc[order.argsort(kind="stable")].reset_index(drop=True)
@@ -234,10 +242,14 @@ def to_html(shown: pd.DataFrame) -> str:
 
 
 def write_paper_table(paper_values_path: str, summary_paths: dict[str, str], slope_paths: dict[str, str],
-                      parquet_path: str, markdown_path: str, html_path: str | None = None) -> pd.DataFrame:
+                      parquet_path: str, markdown_path: str, html_path: str | None = None,
+                      read_paths: dict[str, str] | None = None) -> pd.DataFrame:
+    """The table from the files of a run; ``read_paths``: each dataset's ``<name>.read.json``
+    (what its decoding read, modified files included)."""
+    modified = {d: read_json(p).get("modified", []) for d, p in (read_paths or {}).items()}
     table = compare(pd.read_csv(paper_values_path, dtype=str),
                     {s: read_parquet(p) for s, p in summary_paths.items()},
-                    {s: read_parquet(p) for s, p in slope_paths.items()})
+                    {s: read_parquet(p) for s, p in slope_paths.items()}, modified)
     save_parquet(table, parquet_path)
     shown = shown_table(table)
     save_text(f"Verdicts: {verdict_counts(table)}.\n\n" + shown.to_markdown(index=False) + "\n", markdown_path)

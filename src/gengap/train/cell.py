@@ -120,6 +120,8 @@ def train_cell(cell: Cell, settings: TrainingSettings, data_path: str | os.PathL
     record = {
         "cell": cell.key(),
         "identity": {"key": identity, "training_set": data_digest, "code": code},
+        # the weights this run wrote: a measure job checks that it reads these (gengap.measures.cell)
+        "files": {"init": recorded_digest(files.init), "final": recorded_digest(files.final)},
         "seed": cell.seed,
         "model": spec,
         "settings": settings.identity(),

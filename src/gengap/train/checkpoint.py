@@ -2,7 +2,9 @@
 
 A checkpoint carries the identity of the run that wrote it. One written under another identity
 (other data, code, settings or seed) or one that cannot be read is discarded with a log line:
-never resumed, never blocking the cell.
+never resumed, never blocking the cell. It is read with ``weights_only=True``: it holds tensors,
+numbers, strings and plain containers only, and a file that asks to build anything else (a
+planted pickle, whatever its digest file says) is refused before any of it runs.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ class Checkpoint:
         try:
             if recorded_digest(self.path) != file_digest(self.path):
                 raise ValueError("its content does not match the digest written with it")
-            state = torch.load(self.path, weights_only=False, map_location=batch_gen.device)
-        except Exception as err:  # truncated, corrupt, or from an incompatible torch
+            # weights_only: tensors and plain containers only, so a planted file runs no code
+            state = torch.load(self.path, weights_only=True, map_location=batch_gen.device)
+        except Exception as err:  # truncated, corrupt, not plain data, or from an incompatible torch
             self.log(f"discarding unreadable checkpoint {self.path} ({type(err).__name__}: {err})")
             self.remove()
             return None
