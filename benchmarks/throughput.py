@@ -20,7 +20,7 @@ import time
 
 import torch
 
-from gengap.flops import flops_per_example, matmul_rate
+from gengap.flops import copy_bandwidth, flops_per_example, matmul_rate
 from gengap.models import build_model
 from gengap.settings import TrainingSettings
 from gengap.train.loop import fit
@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> None:
     rate = matmul_rate(device, dtype, args.matmul_size)
     torch.backends.cuda.matmul.allow_tf32 = False
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
-    print(f"device {name}; measured {args.precision} matmul rate {rate / 1e12:.3g} TFLOP/s; torch {torch.__version__}")
+    print(f"device {name}; measured {args.precision} matmul rate {rate / 1e12:.3g} TFLOP/s, copy bandwidth "
+          f"{copy_bandwidth(device) / 1e9:.3g} GB/s; torch {torch.__version__}")
     print(f"{'model':<20} {'input':<8} {'batch':>5} {'MFLOP/ex':>9} {'ex/s':>10} {'steps/s':>9} {'TFLOP/s':>8} {'of rate':>8}")
     for model, shape, batch in PAPER_GRID:
         if args.models and model not in args.models:

@@ -1,9 +1,10 @@
-"""What a training step costs, and what the device can do: the two numbers behind the throughput
+"""What a training step costs, and what the device can do: the numbers behind the throughput
 benchmark (``benchmarks/throughput.py``) and the GPU-time projection (``gengap.project``).
 
 FLOPs are counted by ``torch.utils.flop_counter`` on one real step (forward, loss, backward),
-so they follow the model as built; the device's rate is *measured* with a large matmul in the
-precision in use, never taken from a datasheet.
+so they follow the model as built; the device's rates are *measured*, never taken from a
+datasheet: a large matmul in the precision in use (compute-bound work) and a large copy (memory-
+bound work, such as a batch-1 step, which streams every weight a few times and computes little).
 """
 
 from __future__ import annotations
@@ -63,3 +64,28 @@ def matmul_rate(device: str | torch.device = "cpu", dtype: torch.dtype = torch.f
             sync()
     sync()
     return 2 * size**3 * runs / (time.perf_counter() - start)
+
+
+def copy_bandwidth(device: str | torch.device = "cpu", megabytes: int = 256, seconds: float = 1.0) -> float:
+    """Measured bytes/s of a large tensor copy (each byte counted once read and once written), on
+    ``device`` with the threads torch uses: what bounds work that streams memory."""
+    device = torch.device(device)
+    src = torch.ones(megabytes << 18, device=device)  # float32: megabytes MiB
+    dst = torch.empty_like(src)
+    dst.copy_(src)  # warm-up: the pages exist
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    runs, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or runs < 3:
+        dst.copy_(src)
+        runs += 1
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return 2 * src.numel() * src.element_size() * runs / (time.perf_counter() - start)
+
+
+def streamed_bytes_per_step(net: torch.nn.Module) -> int:
+    """The bytes an SGD step of a batch-1 network must stream at least, unfused: every weight read
+    by the forward pass and by the backward pass, its gradient written, then read with the weight
+    and the weight written back by the update (6 x the weights' bytes)."""
+    return 6 * sum(p.numel() * p.element_size() for p in net.parameters())

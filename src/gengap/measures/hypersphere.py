@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from gengap.data.sources import HYPERSPHERE_RADII
+from gengap.data.sources import HYPERSPHERE_RADII, hypersphere_radii
 from gengap.evaluation import predict
 from gengap.measures.errors import error_rate, test_error
 from gengap.measures.registry import measure
@@ -27,7 +27,7 @@ def sprime_error(ctx) -> float:
     """0-1 error on S' (training points projected onto the other sphere, labels flipped)."""
     if not ctx.dataset.startswith("hypersphere"):
         raise ValueError(f"S' is defined for the hypersphere data, not {ctx.dataset!r}")
-    x, y = s_prime(ctx.train_x, ctx.train_y)
+    x, y = s_prime(ctx.train_x, ctx.train_y, hypersphere_radii(ctx.dataset))
     return error_rate(predict(ctx.net, x), y)
 
 

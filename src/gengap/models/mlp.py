@@ -49,6 +49,25 @@ def bias_free_mlp(depth: str, width: str):
     return build
 
 
+@MODELS.register_pattern(r"mlp_([1-9]\d*)x([1-9]\d*)_tf1", "mlp_<depth>x<width>_tf1 (depth, width >= 1)")
+def tf1_mlp(depth: str, width: str):
+    """``depth`` hidden ReLU layers of ``width`` with biases, initialized as Nagarajan's notebook
+    (uniform-convergence.ipynb, ``linear``) gets them from TensorFlow 1: Glorot-uniform weights,
+    and biases of shape [1, out] made by ``tf.get_variable`` without an initializer, which TF 1
+    fills Glorot-uniform too: U(-a, a) with a = sqrt(6 / (1 + out))."""
+
+    def build(input_shape, num_classes, dropout: float = 0.0):
+        net = relu_mlp(math.prod(input_shape), [int(width)] * int(depth), num_classes, dropout=dropout)
+        for layer in net:
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_uniform_(layer.weight)
+                bound = math.sqrt(6 / (1 + layer.out_features))
+                nn.init.uniform_(layer.bias, -bound, bound)
+        return net
+
+    return build
+
+
 @MODELS.register_pattern(r"mlp_([1-9]\d*)x([1-9]\d*)_xavier", "mlp_<depth>x<width>_xavier (depth, width >= 1)")
 def xavier_mlp(depth: str, width: str):
     """``depth`` hidden ReLU layers of ``width`` with biases, Glorot (Xavier) uniform weights and

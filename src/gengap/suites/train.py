@@ -3,6 +3,7 @@ training cells, each trained by the train rule and measured by the measure rule.
 
 from __future__ import annotations
 
+import itertools
 from typing import Mapping, Sequence
 
 import pandas as pd
@@ -14,20 +15,29 @@ from gengap.report.tables import rademacher
 from gengap.suites.kinds import SuiteKind, register_kind
 
 
+BLOCK_AXES = ("datasets", "corruptions", "n", "seeds", "draws", "models", "regularization")
+
+
 def training_cells(suite: str, s: dict) -> dict[str, Cell]:
     """Every cell of a training suite's grid. ``draw`` 2 is a second, independent training sample
     of the same size, trained from the same initialization (Nagarajan & Kolter's S2).
 
-    ``design: grid`` crosses every model, corruption, n and regularization setting;
-    ``design: one_at_a_time`` varies one of them at a time around a base point, the first value
-    of each list (the measure-ranking grid: settings that vary one at a time), datasets and seeds
-    crossed in full."""
-    draws = range(1, s["draws"] + 1)
+    ``design: grid`` crosses every model, corruption, n and regularization setting; with
+    ``blocks``, each block crosses the suite's axes with some of them overridden, and the cells
+    are the union of the blocks'. ``design: one_at_a_time`` varies one of them at a time around
+    a base point, the first value of each list (the measure-ranking grid: settings that vary one
+    at a time), datasets and seeds crossed in full."""
     if s.get("design", "grid") == "grid":
-        cells = [Cell(suite, d, c, n, seed, draw, m, reg, s["sampling"]) for d in s["datasets"]
-                 for c in s["corruptions"] for n in s["n"] for seed in s["seeds"] for draw in draws
-                 for m in s["models"] for reg in s["regularization"]]
-        return {c.path: c for c in cells}
+        cells: dict[str, Cell] = {}
+        for block in s.get("blocks") or [{}]:
+            a = {k: block.get(k, s[k]) for k in BLOCK_AXES}
+            for d, c, n, seed, draw, m, reg in itertools.product(
+                    a["datasets"], a["corruptions"], a["n"], a["seeds"], range(1, a["draws"] + 1), a["models"],
+                    a["regularization"]):
+                cell = Cell(suite, d, c, n, seed, draw, m, reg, s["sampling"])
+                cells.setdefault(cell.path, cell)
+        return cells
+    draws = range(1, s["draws"] + 1)
     axes = {"c": s["corruptions"], "n": s["n"], "m": s["models"], "reg": list(s["regularization"])}
     base = {k: v[0] for k, v in axes.items()}
     points = dict.fromkeys(tuple(dict(base, **{k: v}).values()) for k, values in axes.items() for v in values)

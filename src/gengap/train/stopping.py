@@ -23,6 +23,13 @@ def margin_reached(stats: EvalStats, gamma: float = 10.0, fraction: float = 0.99
     return (stats.margins >= gamma).float().mean().item() >= fraction
 
 
+@STOP_RULES.register("train_loss")
+def train_loss_reached(stats: EvalStats, target: float = 0.01, **_) -> bool:
+    """The training loss (the cell's loss, on the full training set in eval mode) at most
+    ``target``: Jiang et al.'s rule for their measure study (cross-entropy 0.01)."""
+    return stats.loss <= target
+
+
 @STOP_RULES.register("epochs")
 def epoch_cap_only(stats: EvalStats, **_) -> bool:
     """Never stops early: train for the full epoch cap."""
