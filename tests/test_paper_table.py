@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from gengap.report.paper import QUANTITIES, compare, shown_table, verdict
+from gengap.report.paper import QUANTITIES, claims, compare, not_run, shown_table, to_markdown
 from gengap.report.verdicts import VERDICTS
 from workflow_helpers import REPO
 
@@ -53,7 +53,9 @@ def test_measured_values_are_read_from_the_summaries_and_missing_suites_say_so()
     assert table["gengap_value"].iloc[1] == pytest.approx(0.75)
     assert table["paper_value"].iloc[1] == pytest.approx(0.9934)
     assert table["gengap_scale"].iloc[2] == "not in this run" and math.isnan(table["gengap_value"].iloc[2])
-    assert list(table["verdict"]) == ["other data or scale", "other data or scale", "not run"]  # CIFAR-10 values
+    assert list(table["verdict"]) == ["inconclusive", "inconclusive", "not run"]  # CIFAR-10 values
+    assert table["note"].iloc[0] == "the paper's number is for CIFAR-10, n = 50,000: it would take those cells"
+    assert table["rule"].iloc[0] == "within 0.05 of 0.5051 on CIFAR-10 at n = 50,000"
     # a suite that ran without the cells a claim needs says so
     empty = compare(paper.iloc[[1]], {"regularization": summary[summary["corruption"] == "true"]}, {})
     assert empty["gengap_scale"].iloc[0] == "no matching cells"
@@ -64,52 +66,16 @@ def test_slopes_come_with_their_interval():
                                quantity="slope", model="", reg="", corruption="", measure="dist_init", p="",
                                paper_value="", paper_text="> 0", paper_n="", test="positive_slope",
                                tolerance="")])
-    slopes = pd.DataFrame([dict(suite="b", dataset="mnist", model="m", measure="dist_init", pooled=True,
-                                slope=0.25, ci_low=0.2, ci_high=0.3)])
-    summary = _summary([dict(suite="b", n=n, measure="dist_init", value=1.0) for n in (128, 256, 512)])
+    slopes = pd.DataFrame([dict(suite="b", dataset="mnist", model="m", reg="none", measure="dist_init", pooled=True,
+                                slope=0.25, ci_low=0.2, ci_high=0.3, seeds=3, seed_sd=0.02)])
+    summary = _summary([dict(suite="b", n=n, seed=s, measure="dist_init", value=1.0, batch_size=64)
+                        for n in (128, 256, 512) for s in range(3)])
     row = compare(paper, {"b": summary}, {"b": slopes}).iloc[0]
     assert row["gengap_value"] == 0.25 and row["gengap_ci"] == "[+0.20, +0.30]" and row["verdict"] == "reproduced"
-    assert row["gengap_scale"] == "n = 128..512, 1 seed"
-
-
-def _row(test, value, **kw):
-    return dict(dict(quantity="q", model="m", gengap_data="mnist", paper_data="MNIST", p="", paper_n="",
-                     paper_value=math.nan, tolerance="", ci_low=math.nan, ci_high=math.nan), test=test,
-                gengap_value=value, **kw)
-
-
-@pytest.mark.parametrize("row,expected", [
-    # slopes: the 95 % interval decides the direction
-    (_row("positive_slope", 0.2, ci_low=0.1, ci_high=0.3), "reproduced"),
-    (_row("positive_slope", 0.02, ci_low=-0.01, ci_high=0.05), "not reproduced"),  # holds 0
-    (_row("negative_slope", -0.4, ci_low=-0.5, ci_high=-0.3), "reproduced"),
-    (_row("negative_slope", 0.1, ci_low=0.05, ci_high=0.15), "not reproduced"),
-    # a number of the paper: only on its data and n
-    (_row("within", 0.51, paper_value=0.5051, tolerance="0.05", paper_n="50000", gengap_n=50000), "reproduced"),
-    (_row("within", 0.40, paper_value=0.5051, tolerance="0.05", paper_n="50000", gengap_n=50000), "not reproduced"),
-    (_row("within", 0.51, paper_value=0.5051, tolerance="0.05", paper_n="50000", gengap_n=256), "other data or scale"),
-    (_row("within", 0.51, paper_value=0.5051, tolerance="0.05", paper_data="CIFAR-10", gengap_n=50000),
-     "other data or scale"),
-    (_row("at_most", 3e-8, tolerance="1e-6"), "reproduced"),
-    (_row("at_most", 15.0, tolerance="1e-6"), "not reproduced"),
-    (_row("at_least", 0.99, tolerance="0.95"), "reproduced"),
-    (_row("at_least", 0.8, tolerance="0.95"), "not reproduced"),
-    (_row("factor", 2.4, tolerance="10"), "reproduced"),
-    (_row("factor", 0.8, tolerance="10"), "not reproduced"),
-    (_row("within", math.nan, paper_value=0.5, tolerance="0.05"), "not run"),
-])
-def test_verdict_rule_of_every_test(row, expected):
-    assert verdict(row) == expected
-
-
-def test_label_noise_curve_verdicts_compare_with_p_zero():
-    rows = [_row("lowest", 0.10, p="0.0"), _row("rises", 0.30, p="0.4"), _row("rises", 0.05, p="0.8"),
-            _row("rises", 0.5, p="0.4", model="other")]  # another model has no p = 0 value
-    assert [verdict(r, rows) for r in rows] == ["not reproduced", "reproduced", "not reproduced", "not reproduced"]
-    rows[2]["gengap_value"] = 0.6
-    assert verdict(rows[0], rows) == "reproduced"
-    with pytest.raises(ValueError, match="unknown test 'bigger'"):
-        verdict(_row("bigger", 1.0))
+    assert row["gengap_scale"] == "n = 128..512, 3 seeds" and row["setting"] == "batch 64"
+    assert row["rule"] == "95 % interval over seeds of the log-log slope against n > 0"
+    claim = claims(compare(paper, {"b": summary}, {"b": slopes})).iloc[0]
+    assert claim["measured"] == "mnist, m, batch 64: +0.25 [+0.20, +0.30], n = 128..512, 3 seeds → reproduced"
 
 
 def test_table_puts_measured_verdicts_first_in_one_number_format():
@@ -122,8 +88,17 @@ def test_table_puts_measured_verdicts_first_in_one_number_format():
     assert order == sorted(order) and table["verdict"].iloc[0] != "not run"
     assert table["verdict"].iloc[-1] == "not run" and "model" in table
     shown = shown_table(table)
-    assert list(shown.columns[:5]) == ["verdict", "paper", "source", "claim", "model"]
-    assert "0.9" in set(shown["gengap measured"]) and not any("e-0" in v and len(v) > 8 for v in shown["gengap measured"])
+    assert list(shown.columns[:5]) == ["verdict", "paper", "source", "claim", "rule"]
+    assert "not run" not in set(shown["verdict"])  # not run: listed per suite, under the table
+    assert any(": 0.9, n = 256, 1 seed → inconclusive" in v for v in shown["gengap measured"])
+    assert not any("e-0" in v and len(v) > 8 for v in shown["gengap measured"])
+    idle = not_run(table, {"kernel": "snakemake --cores all --config preset=zhang_cpu"})
+    kernel = [line for line in idle if line.startswith("`kernel`")]
+    assert kernel and kernel[0].endswith("`snakemake --cores all --config preset=zhang_cpu`")
+    text = to_markdown(table)
+    n_claims = len(claims(table))
+    assert text.startswith(f"Verdicts of {n_claims} claims: ") and "Not run:" in text
+    assert n_claims < len(table)  # one row per claim: the batch-1 claims of two suites are one each
 
 
 def test_numbers_keep_three_digits_and_never_round_to_one():

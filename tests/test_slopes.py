@@ -39,10 +39,37 @@ def test_slopes_per_seed_and_pooled():
             rows.append(dict(suite="s", dataset="d", model="m", corruption="true", measure="test_error",
                              seed=seed, draw=1, n=n, value=c * n ** -0.25))
             rows.append(dict(suite="s", dataset="d", model="m", corruption="true", measure="test_error",
-                             seed=seed, draw=2, n=n, value=99.0))  # S2 cells are not fitted
+                             seed=seed, draw=2, n=n, value=2 * c * n ** -0.25))  # S2: averaged in, log scale
     table = slopes(pd.DataFrame(rows))
     assert len(table) == 3 and table["pooled"].sum() == 1
     assert np.allclose(table["slope"], -0.25)
+
+
+def test_the_interval_is_over_seeds_not_over_pooled_cells():
+    """Three seeds whose curves are exact power laws with slopes 1.0, 1.2 and 1.4 (draws 1 and 2
+    of a seed at 0.9x and 1.1x its curve, averaged on the log scale): the slope is their mean and the
+    interval mean +- t_{2, 0.975} sd / sqrt(3) = 1.2 +- 4.3027 * 0.2 / 1.7321; pooling the 24 cells
+    as independent points gives another, narrower interval."""
+    rows = [dict(suite="s", dataset="d", model="m", corruption="true", reg="none", measure="bound", seed=seed,
+                 draw=draw, n=n, value=scale * c * n**b)
+            for seed, (c, b) in enumerate(((1.0, 1.0), (3.0, 1.2), (0.5, 1.4))) for n in (100, 1000, 10000, 100000)
+            for draw, scale in ((1, 0.9), (2, 1.1))]
+    table = slopes(pd.DataFrame(rows))
+    per_seed = table[~table["pooled"]].set_index("seed")["slope"]
+    assert per_seed.to_dict() == pytest.approx({0: 1.0, 1: 1.2, 2: 1.4})
+    row = table[table["pooled"]].iloc[0]
+    half = 4.302652729911275 * 0.2 / math.sqrt(3)
+    assert row["slope"] == pytest.approx(1.2) and row["seeds"] == 3
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((1.2 - half, 1.2 + half))
+    pooled_cells = fit_slope([r["n"] for r in rows], [r["value"] for r in rows])
+    assert pooled_cells["ci_high"] - pooled_cells["ci_low"] < 0.9 * 2 * half  # what the old fit printed
+
+
+def test_fewer_than_three_seeds_give_a_slope_and_no_interval():
+    rows = [dict(suite="s", dataset="d", model="m", corruption="true", reg="none", measure="b", seed=seed, draw=1,
+                 n=n, value=n ** (0.5 + 0.1 * seed)) for seed in (0, 1) for n in (10, 100, 1000)]
+    row = slopes(pd.DataFrame(rows)).query("pooled").iloc[0]
+    assert row["slope"] == pytest.approx(0.55) and row["seeds"] == 2 and math.isnan(row["ci_low"])
 
 
 def test_slopes_never_pool_two_training_settings():
@@ -90,8 +117,9 @@ def test_bounds_figures_draw_one_panel_per_quantity_with_its_slope(name, titled)
     pooled = slopes(summary).query("pooled").set_index("measure")
     powers = (-0.5, 0.5, 1.0) if name == "bounds_vs_n" else (0.25, 0.25)
     for title, measure, power in zip(titles, measures, powers):
-        fit = pooled.loc[measure]  # the pooled fit over the seeds, with its 95 % interval
-        assert fit["slope"] == pytest.approx(power) and fit["ci_low"] < power < fit["ci_high"]
+        fit = pooled.loc[measure]  # the slope over the seeds, with its 95 % interval over seeds
+        # the seeds' curves differ by a constant factor: every seed has the same slope, no spread
+        assert fit["slope"] == pytest.approx(power) and (fit["ci_low"], fit["ci_high"]) == pytest.approx((power, power))
         assert f"slope {fit['slope']:+.2f} [{fit['ci_low']:+.2f}, {fit['ci_high']:+.2f}]" in title, title
     if name == "bounds_vs_n":
         assert "VC bound" in fig._suptitle.get_text()  # named, not dropped silently

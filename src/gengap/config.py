@@ -444,6 +444,19 @@ def training_settings(config: dict, suite: str, model: str, reg: str = "none") -
     return TrainingSettings.from_mapping(settings)
 
 
+def run_commands(raw: dict, suites) -> dict[str, str]:
+    """By suite, a command that runs it, for a reader of a run that did not: the full config's
+    target where the config (``raw``, before any preset) has the suite, else the preset that adds it."""
+    out = {}
+    for suite in suites:
+        if suite in (raw.get("suites") or {}):
+            out[suite] = f"snakemake --cores all results/summary/{suite}.parquet"
+        else:
+            presets = [p for p, v in (raw.get("presets") or {}).items() if ((v or {}).get("suites") or {}).get(suite)]
+            out[suite] = f"snakemake --cores all --config preset={presets[0]}" if presets else f"(no config runs suite {suite})"
+    return out
+
+
 def load(path: str | Path, preset: str | None = None) -> dict:
     """Load, preset-merge, validate (defaults filled), resolve and check a config file outside Snakemake."""
     config = read_yaml(path)

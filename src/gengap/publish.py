@@ -13,6 +13,12 @@ A long run stays on its commit while the figure code moves on: ``--redraw suite/
 those figures again from the run's own summaries (and histories, slopes) with the publishing
 checkout's ``gengap.report.figures.draw_figure``, the function the figure jobs call, and
 ``RUN.md`` says which and at what commit. Nothing is retrained or measured again.
+
+``--refresh docs/results/<run-name>`` recomputes a published run's statistics from its own
+published summaries with this checkout's code, as the pipeline's jobs would: slopes (the seed as
+the unit), tables, the paper-vs-gengap table and its verdicts, the overview, and every figure it
+can draw again (one that needs training histories, which are not published, stays as it was and is
+named). ``RUN.md`` gains a line saying what was recomputed, from what, at which commit.
 """
 
 from __future__ import annotations
@@ -154,7 +160,95 @@ def publish(results: Path, dest: Path, command: str, wall_time: str, config: Pat
     return sorted(set(written)) + [dest / "RUN.md"]
 
 
+def _kinds(dest: Path, suites: list[str]) -> dict[str, str]:
+    """Each suite's kind, from the published config and the preset its command names."""
+    import re
+
+    from gengap.config import apply_preset, read_yaml
+
+    config = read_yaml(dest / "config.yaml") if (dest / "config.yaml").is_file() else {}
+    command = (dest / "RUN.md").read_text() if (dest / "RUN.md").is_file() else ""
+    preset = re.search(r"preset=(\w+)", command)
+    if preset:
+        config = apply_preset({**config, "preset": preset.group(1)})
+    given = config.get("suites") or {}
+    return {s: (given.get(s) or {}).get("kind", "train") for s in suites}
+
+
+def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], list[str]]:
+    """Recompute a published run's slopes, tables, paper-vs-gengap table, overview and figures
+    from its own summaries with this checkout's code; returns (files written, figures kept as
+    they were, with why)."""
+    import pandas as pd
+
+    from gengap.atomic import save_parquet
+    from gengap.config import read_yaml, run_commands
+    from gengap.report.figures import draw_figure
+    from gengap.report.overview import write_overview
+    from gengap.report.paper import write_paper_table
+    from gengap.report.slopes import write_slopes
+    from gengap.report.tables import write_table
+
+    summaries = sorted(p for p in (dest / "summary").glob("*.parquet") if not p.stem.endswith("_slopes"))
+    if not summaries:
+        raise FileNotFoundError(f"{dest}/summary: no published summaries to recompute from")
+    suites = [p.stem for p in summaries]
+    written, kept = [], []
+    with tempfile.TemporaryDirectory() as tmp:  # a results folder of the published summaries, digests written
+        work = Path(tmp)
+        for path in summaries:
+            save_parquet(pd.read_parquet(path), work / "summary" / path.name)
+        fitted = [s for s in suites if (dest / "summary" / f"{s}_slopes.parquet").is_file()]
+        for s in fitted:
+            write_slopes(str(work / "summary" / f"{s}.parquet"), str(work / "summary" / f"{s}_slopes.parquet"))
+        for md in sorted(dest.glob("tables/*/*.md")):
+            suite, name = md.parent.name, md.stem
+            out = work / "tables" / suite
+            out.mkdir(parents=True, exist_ok=True)
+            write_table(name, str(work / "summary" / f"{suite}.parquet"), str(out / f"{name}.parquet"), str(out / md.name))
+        paths = {s: str(work / "summary" / f"{s}.parquet") for s in suites}
+        slopes = {s: str(work / "summary" / f"{s}_slopes.parquet") for s in fitted}
+        commands = run_commands(read_yaml(REPO / "config.yaml"), sorted(set(pd.read_csv(paper_values, dtype=str)["suite"])))
+        write_paper_table(str(paper_values), paths, slopes, str(work / "paper_vs_gengap.parquet"),
+                          str(work / "paper_vs_gengap.md"), commands=commands)
+        write_overview(paths, _kinds(dest, suites), slopes, str(work / "overview.md"), str(work / "paper_vs_gengap.parquet"))
+        for png in sorted(dest.glob("figures/*/*.png")):
+            suite, name = png.parent.name, png.stem
+            out = work / "figures" / suite
+            out.mkdir(parents=True, exist_ok=True)
+            try:
+                draw_figure(name, paths[suite], None, str(out / png.name), str(out / f"{name}.pdf"), str(paper_values),
+                            suite, slopes.get(suite))
+            except Exception as err:  # needs the training histories, which are not published
+                kept.append(f"figures/{suite}/{png.name} ({type(err).__name__}: {err})")
+        for pattern in ("summary/*_slopes.parquet", "tables/*/*.md", "tables/*/*.parquet", "figures/*/*.png",
+                        "overview.md", "paper_vs_gengap.md", "paper_vs_gengap.parquet"):
+            for src in sorted(work.glob(pattern)):
+                _copy(src, dest / src.relative_to(work))
+                written.append(dest / src.relative_to(work))
+    at = drawing_commit() or "an unknown commit"
+    note = (f"- statistics, verdicts, tables, overview and figures recomputed at {at} from this run's published "
+            "summaries with that commit's code (slopes with the seed as the unit, claims with the rules of "
+            "`gengap.report.verdicts`); no cell was retrained or measured again"
+            + (f"; kept as drawn before: {', '.join(kept)}" if kept else ""))
+    run = dest / "RUN.md"
+    lines = run.read_text().splitlines() if run.is_file() else ["# Run", ""]
+    at_line = next((i for i, line in enumerate(lines) if line.startswith("- config:")), len(lines) - 1)
+    lines.insert(at_line + 1, note)
+    run.write_text("\n".join(lines) + "\n")
+    return written + [run], kept
+
+
 def main(argv: list[str] | None = None) -> None:
+    if argv is None:
+        import sys
+
+        argv = sys.argv[1:]
+    if argv[:1] == ["--refresh"]:
+        for dest in map(Path, argv[1:]):
+            files, kept = refresh(dest)
+            print(f"recomputed {len(files)} files in {dest}" + (f"; kept as they were: {', '.join(kept)}" if kept else ""))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", type=Path, help="the run's results folder")
     parser.add_argument("dest", type=Path, help="docs/results/<run-name>")

@@ -132,6 +132,16 @@ def computed_dataset(wc):
     return [f"{R}/datasets/{dataset}.pt"] if dataset else []
 
 
+@functools.cache
+def claim_commands():
+    """For the claims a run did not measure: by suite, the command that runs it."""
+    import pandas as pd
+    from gengap.config import read_yaml, run_commands
+
+    suites = sorted(set(pd.read_csv(PAPER_VALUES, dtype=str)["suite"]))
+    return run_commands(read_yaml("config.yaml"), suites)
+
+
 def dataset_reads(wc):
     """What the decoding of every dataset of the run read (modified files are named in verdicts)."""
     datasets = {d for cfg in config["suites"].values() for d in cfg["datasets"]}

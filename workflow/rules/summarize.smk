@@ -138,6 +138,7 @@ rule paper_vs_gengap:
     conda:
         "../envs/gengap.yaml"
     params:
+        commands=claim_commands(),
         code=code_digest("paper_vs_gengap", *QUANTITIES.definitions()),
     script:
         linked_script("paper_vs_gengap")

@@ -17,9 +17,9 @@ import pandas as pd
 from gengap.atomic import atomic_path, read_parquet
 from gengap.registry import Registry
 from gengap.report.paper import compare
-from gengap.report.verdicts import verdict_counts
+from gengap.report.verdicts import claims, verdict_counts
 from gengap.report.ranking import rank_measures, sign_error_table
-from gengap.report.slopes import fit_slope
+from gengap.report.slopes import fit_slope, over_seeds, seed_curve
 from gengap.report.tables import rademacher as rademacher_table
 
 
@@ -272,14 +272,15 @@ def without_diverged(summary: pd.DataFrame, history: pd.DataFrame | None):
 def verdict_line(paper_values_path: str | None, suite: str, summary: pd.DataFrame,
                  slopes: pd.DataFrame | None) -> str:
     """The verdicts of the papers' claims about this suite (``gengap.report.paper``), decided from
-    the suite's own summary: ``paper vs gengap: 2 reproduced, 1 not reproduced``."""
+    the suite's own summary: ``paper vs gengap, 3 claims: 2 reproduced, 1 contradicted``."""
     if not paper_values_path:
         return ""
     values = pd.read_csv(paper_values_path, dtype=str)
     values = values[values["suite"] == suite]
     if values.empty:
         return ""
-    return "paper vs gengap: " + verdict_counts(compare(values, {suite: summary}, {suite: slopes}))
+    decided = claims(compare(values, {suite: summary}, {suite: slopes}))
+    return f"paper vs gengap, {len(decided)} claims: " + verdict_counts(decided)
 
 
 def draw_figure(name: str, summary_path: str, history_path: str | None, png_path: str, pdf_path: str,
@@ -335,9 +336,11 @@ def with_numerators(measures: list[str], available) -> list[str]:
     return [q for m in measures if m in available for q in (m, f"{m}_numerator") if q in available]
 
 
-def slope_text(n, value) -> str:
-    """``slope +0.06 [-0.10, +0.22]``: the pooled log-log slope and its 95 % interval."""
-    fit = fit_slope(n, value)
+def slope_text(cells: pd.DataFrame) -> str:
+    """``slope +0.06 [-0.10, +0.22]``: the log-log slope over seeds and its 95 % interval over seeds
+    (``gengap.report.slopes``: one fit per seed, its draws averaged; no interval below 3 seeds)."""
+    fit = over_seeds([fit_slope(c["n"], np.exp(c["logv"]))["slope"] for _, gs in cells.groupby("seed")
+                      for c in [seed_curve(gs)]])
     interval = f" [{fit['ci_low']:+.2f}, {fit['ci_high']:+.2f}]" if np.isfinite(fit["ci_low"]) else ""
     return f"slope {fit['slope']:+.2f}{interval}"
 
@@ -348,17 +351,18 @@ def _panels_against_n(summary: pd.DataFrame, measures: list[str], title: str, bo
     each panel the pooled log-log slope with its 95 % interval. A bound's panel shows the line at
     1 when its values reach it, and says so when they stay above it. Quantities without finite
     positive values are named in the title, not dropped silently."""
-    df = summary[summary["measure"].isin(measures) & (summary["draw"] == 1)].copy()
+    every_draw = summary[summary["measure"].isin(measures)].copy()
+    every_draw["setting"] = panels(every_draw, ("dataset", "model", "reg"))
+    df = every_draw[every_draw["draw"] == 1].copy()
     finite = np.isfinite(df["value"]) & (df["value"] > 0)
     missing = [m for m in measures if m in set(df["measure"]) - set(df.loc[finite, "measure"])]
     df = df[finite]  # log axes; vacuous (infinite) VC values cannot be drawn
     if df.empty:
         raise ValueError(f"none of {measures} has finite positive values in this suite's summary")
     shown = [m for m in measures if m in set(df["measure"])]
-    df["setting"] = panels(df, ("dataset", "model"))
     settings = sorted(df["setting"].unique())
     several = len(settings) > 1
-    slopes = {(m, s): slope_text(g["n"], g["value"]) for (m, s), g in df.groupby(["measure", "setting"])}
+    slopes = {(m, s): slope_text(g) for (m, s), g in every_draw.groupby(["measure", "setting"]) if m in shown}
     # one setting: its slope under the quantity's name; several: each in its line's colour inside
     titles = {m: textwrap.fill(label(m), 22 if several else 28)
               + ("" if several else f"\n{slopes[m, settings[0]]}") for m in shown}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gengap.atomic import read_parquet, save_text
-from gengap.report.verdicts import verdict_counts
+from gengap.report.verdicts import claims, verdict_counts
 from gengap.suites import KINDS
 
 HEADER = "| suite | what it shows (measured) | the papers' claims |\n| --- | --- | --- |\n"
@@ -21,8 +21,8 @@ def overview(summaries: dict[str, pd.DataFrame], kinds: dict[str, str],
     slopes = slopes or {}
     lines = []
     for suite, summary in summaries.items():
-        claims = paper[paper["suite"] == suite] if paper is not None else pd.DataFrame()
-        verdicts = verdict_counts(claims) if len(claims) else "none stated"
+        mine = claims(paper[paper["suite"] == suite]) if paper is not None else pd.DataFrame()
+        verdicts = f"{len(mine)} claims: {verdict_counts(mine)}" if len(mine) else "none stated"
         lines.append(f"| `{suite}` | {KINDS[kinds[suite]].describe(summary, slopes.get(suite))} | {verdicts} |")
     return HEADER + "\n".join(lines) + "\n"
 

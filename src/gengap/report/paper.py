@@ -1,31 +1,17 @@
-"""The "paper vs gengap" table: every number and claim of the two papers beside what this run
-measured, and at what scale.
+"""The "paper vs gengap" table: every claim of the two papers beside what this run measured, at
+what scale, with its verdict and the rule that decided it.
 
 The papers' values are data (``workflow/report/paper_values.csv``: paper, source, the paper's
 dataset, the claim, its value or its qualitative statement, and the *test* that decides it). Each
 row names the suite and a *quantity*, a registered function that reads the measured value from
-that suite's summary (or slopes). A suite that is not in the run gives "not run", never a silent
-gap.
+that suite's summary (or slopes): one measured *variant* per dataset, model and setting (batch
+size, threshold). Several rows of the CSV may state one claim (the same paper, source and claim
+text) for different suites: together they are its variants.
 
-Every row gets a verdict, by one rule per test (``verdict``):
-
-- ``positive_slope`` / ``negative_slope``: *reproduced* when the 95 % interval of the pooled
-  log-log slope lies above (below) 0, else *not reproduced* (an interval that holds 0 does not
-  show the claimed direction).
-- ``within``: a number of the paper: *reproduced* when |measured - paper| <= ``tolerance``, else
-  *not reproduced*; but only on the paper's dataset and at its n (``paper_n``, where given):
-  measured on other data or at another n it is *other data or scale*, since the paper's number
-  does not apply there.
-- ``at_most`` / ``at_least``: *reproduced* when measured <= (>=) ``tolerance`` (exactness up to
-  it; a value near 1).
-- ``factor``: *reproduced* when 1 <= measured <= ``tolerance`` (a small constant factor).
-- ``rises``: *reproduced* when the measured value exceeds the same model's and dataset's value at
-  p = 0 (the curve rises with label noise); ``lowest``: when the value at p = 0 is below every
-  other p's.
-
-The qualitative tests (slopes, at_most, at_least, factor, rises, lowest) are about directions and
-orders, so they are decided on whatever data and n the run used; the data and scale stand beside
-every verdict. No measured value: *not run*.
+Every variant gets a verdict by its test's rule (``gengap.report.verdicts``), and every claim the
+verdict of its variants (the worst decided one on the paper's data, else on any data). The table
+is one row per claim, its variants listed in it; claims that no suite of the run measured are
+listed per suite, with the command that would run it. Counts count claims.
 """
 
 from __future__ import annotations
@@ -39,11 +25,12 @@ from gengap.atomic import read_json, read_parquet, save_parquet, save_text
 from gengap.registry import Registry
 from gengap.report.format import number
 from gengap.report.tables import rademacher, table1
-from gengap.report.verdicts import VERDICTS, verdict_counts
+from gengap.report.verdicts import CLAIM, NOT_RUN, VERDICTS, claims, decide, rule_text, verdict_counts
 
 QUANTITIES: Registry = Registry("paper quantity")
-COLUMNS = ["verdict", "paper", "source", "claim", "model", "paper_data", "paper_value", "paper_text", "suite",
-           "gengap_value", "gengap_ci", "gengap_data", "gengap_scale", "test", "tolerance"]
+COLUMNS = ["verdict", "note", "rule", "paper", "source", "claim", "model", "setting", "paper_data", "paper_value",
+           "paper_text", "suite", "gengap_value", "bound", "gengap_ci", "seeds", "gengap_data", "gengap_scale", "test",
+           "tolerance"]
 
 
 def _scale(df: pd.DataFrame) -> str:
@@ -86,9 +73,30 @@ def _test_error_at_p(row, summary, slopes):
 
 @QUANTITIES.register("relative_time_to_fit")
 def _relative_time_to_fit(row, summary, slopes):
-    df = summary[(summary["measure"] == "train_error") & (summary["corruption"] == row["corruption"])]
-    df = _match(df, row, "model").dropna(subset=["relative_time_to_fit"])
-    return [dict(v, model=m) for m, g in df.groupby("model") for v in _value(g, "relative_time_to_fit")]
+    """Steps to the suite's ``fit_accuracy`` over those of true labels, per model and data; where
+    that threshold is below 100 %, also the steps to the stopping rule (100 %), and where a cell
+    stopped at the epoch cap short of it, its ratio as a bound (> all its steps / true labels')."""
+    df = _match(summary[summary["measure"] == "train_error"], row, "model")
+    out = []
+    for (m, d), g in df.groupby(["model", "dataset"]):
+        true = g[g["corruption"] == "true"]
+        cells = g[g["corruption"] == row["corruption"]]
+        if true.empty or cells.empty:
+            continue
+        accuracy = float(g["fit_accuracy"].iloc[0]) if "fit_accuracy" in g and g["fit_accuracy"].notna().any() else 1.0
+        thresholds = [("steps_to_accuracy", accuracy)]
+        if accuracy < 1 and "steps_to_fit" in g:
+            thresholds.append(("steps_to_fit", 1.0))
+        for column, level in thresholds:
+            reached, base = cells[column].astype(float), float(true[column].astype(float).mean())
+            if reached.notna().all():
+                value, bound = float((reached / base).mean()), ""
+            else:  # stopped short: every step it took is a lower bound on the steps it needed
+                value, bound = float((cells["steps"].astype(float) / base).max()), ">"
+            out.append({"gengap_value": value, "bound": bound, "model": m, "gengap_data": d,
+                        "setting": f"to {level * 100:g} % training accuracy",
+                        "gengap_scale": _scale(cells), "gengap_n": int(cells["n"].max())})
+    return out
 
 
 @QUANTITIES.register("kernel_test_error")
@@ -120,74 +128,37 @@ def _sprime_error(row, summary, slopes):
 
 @QUANTITIES.register("slope")
 def _slope(row, summary, slopes):
+    """The log-log slope against n over seeds (``gengap.report.slopes``), per model, data and
+    setting (``reg``, named by its batch size where it has one)."""
     if slopes is None:
         return []
-    s = slopes[slopes["pooled"] & (slopes["measure"] == row["measure"])]
-    cells = summary[(summary["measure"] == row["measure"]) & (summary["draw"] == 1)]
-    return [{"gengap_value": r.slope, "ci_low": r.ci_low, "ci_high": r.ci_high,
-             "gengap_ci": f"[{r.ci_low:+.2f}, {r.ci_high:+.2f}]", "model": r.model,
-             "gengap_data": r.dataset, "gengap_scale": _scale(cells[cells["dataset"] == r.dataset])}
-            for r in s.itertuples()]
-
-
-def _same_data(paper_data: str, measured: str) -> bool:
-    """The paper's dataset ("CIFAR-10", "MNIST", "hypersphere d = 1000") is the measured one."""
-    simple = lambda t: "".join(ch for ch in str(t).lower() if ch.isalnum())
-    return bool(measured) and simple(measured).startswith(simple(paper_data.split(" d ")[0]))
-
-
-def _curve(row: dict, rows: list[dict]) -> dict[float, float]:
-    """The measured values of the same quantity, model and data by p (for ``rises``, ``lowest``)."""
-    return {float(r["p"]): r.get("gengap_value", math.nan) for r in rows
-            if r["quantity"] == row["quantity"] and r.get("model") == row.get("model")
-            and r.get("gengap_data") == row.get("gengap_data") and r["p"] not in ("", None)}
-
-
-def verdict(row: dict, rows: list[dict] = ()) -> str:
-    """The verdict of one compared row by its test (module docstring); ``rows``: the whole table,
-    for tests that compare with another row."""
-    value = row.get("gengap_value", math.nan)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "not run"
-    test, tol = row["test"], row.get("tolerance")
-    tol = float(tol) if tol not in ("", None) else math.nan
-    if test == "positive_slope":
-        held = row["ci_low"] > 0
-    elif test == "negative_slope":
-        held = row["ci_high"] < 0
-    elif test == "within":
-        paper_n = row.get("paper_n")
-        if not _same_data(row["paper_data"], row.get("gengap_data", "")) or (
-                paper_n not in ("", None) and row.get("gengap_n") != int(paper_n)):
-            return "other data or scale"
-        held = abs(value - float(row["paper_value"])) <= tol
-    elif test == "at_most":
-        held = value <= tol
-    elif test == "at_least":
-        held = value >= tol
-    elif test == "factor":
-        held = 1 <= value <= tol
-    elif test in ("rises", "lowest"):
-        curve = _curve(row, rows)
-        others = [v for p, v in curve.items() if p != 0.0]
-        held = value > curve.get(0.0, math.nan) if test == "rises" else bool(others) and value < min(others)
-    else:
-        raise ValueError(f"unknown test {test!r} in the paper values; allowed: positive_slope, negative_slope, "
-                         "within, at_most, at_least, factor, rises, lowest")
-    return "reproduced" if held else "not reproduced"
+    s = _match(slopes[slopes["pooled"] & (slopes["measure"] == row["measure"])], row, "reg")
+    cells = summary[(summary["measure"] == row["measure"])]
+    out = []
+    for r in s.itertuples():
+        mine = cells[(cells["dataset"] == r.dataset) & ((cells["reg"] == r.reg) if "reg" in cells else True)]
+        batch = sorted(mine["batch_size"].dropna().unique()) if "batch_size" in mine else []
+        ci = f"[{r.ci_low:+.2f}, {r.ci_high:+.2f}]" if math.isfinite(r.ci_low) else "no interval"
+        out.append({"gengap_value": r.slope, "ci_low": r.ci_low, "ci_high": r.ci_high, "gengap_ci": ci,
+                    "seeds": getattr(r, "seeds", math.nan), "seed_sd": getattr(r, "seed_sd", math.nan),
+                    "model": r.model, "gengap_data": r.dataset, "gengap_scale": _scale(mine),
+                    "setting": f"batch {int(batch[0])}" if len(batch) == 1 else ""})
+    return out
 
 
 def compare(paper_values: pd.DataFrame, summaries: dict[str, pd.DataFrame],
             slopes: dict[str, pd.DataFrame], modified: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    """One row per (paper value, measured dataset and model) with its verdict; "not run" where the
-    suite is absent (``gengap_scale`` "not in this run") or ran without the cells the claim needs
-    ("no matching cells"). Rows with a verdict on a measured value come first. ``modified``: the
-    datasets decoded from raw files that are not the published ones (``allow_modified_data``),
-    with those files: their rows name them, and none of them is "reproduced"."""
+    """One row per measured variant of each paper value (dataset, model, setting) with its verdict,
+    the rule that decided it and what would decide it (``note``); one "not run" row where the
+    suite is absent (``gengap_scale`` "not in this run") or ran without the cells the value needs
+    ("no matching cells"). ``modified``: the datasets decoded from raw files that are not the
+    published ones (``allow_modified_data``), with those files: their rows name them, and none is
+    "reproduced"."""
     rows = []
     for _, row in paper_values.fillna("").iterrows():
         base = row.to_dict()
         base["paper_value"] = float(row["paper_value"]) if row["paper_value"] != "" else math.nan
+        base["rule"] = rule_text(base)
         summary = summaries.get(row["suite"])
         if summary is None:
             rows.append(dict(base, gengap_scale="not in this run"))
@@ -195,16 +166,28 @@ def compare(paper_values: pd.DataFrame, summaries: dict[str, pd.DataFrame],
         measured = QUANTITIES[row["quantity"]](row, summary, slopes.get(row["suite"]))
         rows += [dict(base, **m) for m in measured] or [dict(base, gengap_scale="no matching cells")]
     for row in rows:
-        row["verdict"] = verdict(row, rows)
-    for row in rows:
         files = (modified or {}).get(row.get("gengap_data"))
         if files:
+            row["modified"] = True
             row["gengap_data"] = f"{row['gengap_data']} (modified data: {', '.join(files)})"
-            if row["verdict"] == "reproduced":
-                row["verdict"] = "other data or scale"
+    for row in rows:
+        row["verdict"], row["note"] = decide(row, rows)
     table = pd.DataFrame(rows).reindex(columns=COLUMNS)
     order = table["verdict"].map({v: i for i, v in enumerate(VERDICTS)})
     return table.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+
+
+def not_run(table: pd.DataFrame, commands: dict[str, str] | None = None) -> list[str]:
+    """One line per suite whose claims were all not run: how many, and the command that runs it."""
+    per_claim = claims(table)
+    idle = per_claim[per_claim["verdict"] == NOT_RUN]
+    lines = []
+    for suites, g in idle.groupby("suites", sort=True):
+        first = suites.split(", ")[0]
+        command = (commands or {}).get(first) or f"snakemake --cores all results/summary/{first}.parquet"
+        lines.append(f"`{suites}`: {len(g)} claim{'s' if len(g) != 1 else ''} ({'; '.join(g['claim'].head(3))}"
+                     f"{'; ...' if len(g) > 3 else ''}): `{command}`")
+    return lines
 
 
 # the report shows the table at its page width: wrapped text, fixed columns
@@ -214,45 +197,57 @@ div.prose:has(table.paper-vs-gengap) { max-width: 100%; }
 table.paper-vs-gengap { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 12px; }
 table.paper-vs-gengap th, table.paper-vs-gengap td { border-bottom: 1px solid #ddd; padding: 3px 5px;
   text-align: left; vertical-align: top; overflow-wrap: anywhere; }
-table.paper-vs-gengap td.reproduced { background: #dff0d8; } table.paper-vs-gengap td.not-reproduced { background: #f2dede; }
-table.paper-vs-gengap td.other-data-or-scale { background: #fcf8e3; } table.paper-vs-gengap td.not-run { color: #888; }
+table.paper-vs-gengap td.reproduced { background: #dff0d8; } table.paper-vs-gengap td.holds-on-other-data { background: #eaf4e4; }
+table.paper-vs-gengap td.contradicted { background: #f2dede; } table.paper-vs-gengap td.inconclusive { background: #fcf8e3; }
+table.paper-vs-gengap td.not-run { color: #888; }
 </style>
 """
+
+
 def shown_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as people read it: one number format, the paper's value or statement in one
-    column, the measured value with its interval in another."""
-    fmt = lambda v: number(v) if isinstance(v, float) else ("" if v is None else str(v))
-    paper = [f"{fmt(v)} ({t})" if fmt(v) and t else fmt(v) or t
-             for v, t in zip(table["paper_value"], table["paper_text"].astype(object).fillna(""))]
-    measured = [f"{fmt(v)} {ci if isinstance(ci, str) else ''}".strip() if fmt(v) else ""
-                for v, ci in zip(table["gengap_value"], table["gengap_ci"])]
-    return pd.DataFrame({"verdict": table["verdict"], "paper": table["paper"], "source": table["source"],
-                         "claim": table["claim"], "model": table["model"].fillna(""),
-                         "paper's data": table["paper_data"], "paper says": paper, "gengap measured": measured,
-                         "gengap's data": table["gengap_data"].fillna(""), "scale": table["gengap_scale"].fillna("")})
+    """The claims as people read them: verdict, claim, its rule, what the paper says, what was
+    measured (every variant, with its own verdict)."""
+    c = claims(table)
+    c = c[c["verdict"] != NOT_RUN]
+    return pd.DataFrame({"verdict": c["verdict"], "paper": c["paper"], "source": c["source"], "claim": c["claim"],
+                         "rule": c["rule"], "paper's data": c["paper_data"], "paper says": c["paper_says"],
+                         "gengap measured": c["measured"]})
 
 
-def to_html(shown: pd.DataFrame) -> str:
+def heading(table: pd.DataFrame) -> str:
+    return f"Verdicts of {len(claims(table))} claims: {verdict_counts(claims(table))}."
+
+
+def to_html(shown: pd.DataFrame, head: str = "", idle: list[str] = ()) -> str:
     cells = lambda r: "".join(
         f'<td class="{r["verdict"].replace(" ", "-")}">{html.escape(str(v))}</td>' if k == "verdict"
         else f"<td>{html.escape(str(v))}</td>" for k, v in r.items())
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
+    columns = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
     body = "\n".join(f"<tr>{cells(r)}</tr>" for _, r in shown.iterrows())
-    return f'{STYLE}<table class="paper-vs-gengap">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>\n'
+    rest = ("<p>Not run:</p><ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in idle) + "</ul>\n") if idle else ""
+    return (f"{STYLE}<p>{html.escape(head)}</p>\n<table class=\"paper-vs-gengap\">\n<thead><tr>{columns}</tr></thead>\n"
+            f"<tbody>\n{body}\n</tbody></table>\n{rest}")
+
+
+def to_markdown(table: pd.DataFrame, commands: dict[str, str] | None = None) -> str:
+    idle = not_run(table, commands)
+    text = f"{heading(table)}\n\n" + shown_table(table).to_markdown(index=False) + "\n"
+    return text + ("\nNot run:\n\n" + "".join(f"- {line}\n" for line in idle) if idle else "")
 
 
 def write_paper_table(paper_values_path: str, summary_paths: dict[str, str], slope_paths: dict[str, str],
                       parquet_path: str, markdown_path: str, html_path: str | None = None,
-                      read_paths: dict[str, str] | None = None) -> pd.DataFrame:
-    """The table from the files of a run; ``read_paths``: each dataset's ``<name>.read.json``
-    (what its decoding read, modified files included)."""
+                      read_paths: dict[str, str] | None = None, commands: dict[str, str] | None = None,
+                      read=read_parquet) -> pd.DataFrame:
+    """The table from the files of a run (``read``: how to read a Parquet file); ``read_paths``:
+    each dataset's ``<name>.read.json`` (what its decoding read, modified files included);
+    ``commands``: by suite, the command that runs it (for the claims not run)."""
     modified = {d: read_json(p).get("modified", []) for d, p in (read_paths or {}).items()}
     table = compare(pd.read_csv(paper_values_path, dtype=str),
-                    {s: read_parquet(p) for s, p in summary_paths.items()},
-                    {s: read_parquet(p) for s, p in slope_paths.items()}, modified)
+                    {s: read(p) for s, p in summary_paths.items()},
+                    {s: read(p) for s, p in slope_paths.items()}, modified)
     save_parquet(table, parquet_path)
-    shown = shown_table(table)
-    save_text(f"Verdicts: {verdict_counts(table)}.\n\n" + shown.to_markdown(index=False) + "\n", markdown_path)
+    save_text(to_markdown(table, commands), markdown_path)
     if html_path:
-        save_text(to_html(shown), html_path)
+        save_text(to_html(shown_table(table), heading(table), not_run(table, commands)), html_path)
     return table

@@ -1,21 +1,36 @@
-"""Slopes of measures against the training set size: log(value) = a + s log(n), least squares.
+"""Slopes of measures against the training set size, the seed as the unit of replication.
 
-Fitted per seed and pooled over seeds, with a 95 % confidence interval from the t distribution
-(NaN when there are fewer than three points). Non-positive or non-finite values are left out.
+A seed is one initialization and one stream of training-set draws; cells of one seed at several n
+are not independent points, so they are never pooled as such (that makes an interval about 2x too
+narrow). Per (group, seed): the values of the seed's draws at each n are averaged on the log scale
+(S1 and S2, the geometric mean), and log(value) = a + s log(n) is fitted by least squares over n:
+one slope per seed. Per group: the mean of the seed slopes and a 95 % t-interval over seeds,
+mean +- t_{k-1, 0.975} sd / sqrt(k), k seeds. With fewer than ``MIN_SEEDS`` seeds there is a slope
+and no interval. Non-positive or non-finite values are left out (a value of 0 has no logarithm).
+
+The rows: one per (group, seed) (``pooled`` False, the fit's own least-squares interval over its
+n, a description of that seed's curve), and one per group (``pooled`` True: over seeds, with
+``seeds`` and the interval over seeds).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
 
 from gengap.atomic import read_parquet, save_parquet
 
-# A fit never pools cells that differ in anything but n and seed (regularization settings too).
+# A fit never pools cells that differ in anything but n, seed and draw (regularization settings too).
 GROUP = ["suite", "dataset", "model", "corruption", "reg", "measure"]
+MIN_SEEDS = 3  # an interval over seeds needs at least this many
+METHOD = "per-seed log-log fit (draws averaged on the log scale at each n), mean and 95 % t-interval over seeds"
 
 
 def fit_slope(n, value, confidence: float = 0.95) -> dict:
+    """Least squares of log(value) on log(n); the slope's t-interval from the fit's residuals
+    (NaN with fewer than three points): the within-seed fit."""
     n, value = np.asarray(n, dtype=float), np.asarray(value, dtype=float)
     keep = np.isfinite(value) & (value > 0)
     x, y = np.log(n[keep]), np.log(value[keep])
@@ -33,15 +48,55 @@ def fit_slope(n, value, confidence: float = 0.95) -> dict:
     return out
 
 
+def seed_curve(df: pd.DataFrame) -> pd.DataFrame:
+    """One seed's values by n, its draws averaged on the log scale (non-positive values left out)."""
+    ok = df[np.isfinite(df["value"].astype(float)) & (df["value"].astype(float) > 0)]
+    return ok.assign(logv=np.log(ok["value"].astype(float))).groupby("n", as_index=False)["logv"].mean()
+
+
+def over_seeds(seed_slopes, confidence: float = 0.95) -> dict:
+    """The mean of the seeds' slopes and its t-interval over seeds (NaN below ``MIN_SEEDS``)."""
+    s = np.asarray([v for v in seed_slopes if np.isfinite(v)], dtype=float)
+    out = {"slope": float(s.mean()) if len(s) else math.nan, "ci_low": math.nan, "ci_high": math.nan,
+           "seeds": len(s), "seed_sd": float(s.std(ddof=1)) if len(s) > 1 else math.nan}
+    if len(s) >= MIN_SEEDS:
+        from scipy import stats
+
+        half = stats.t.ppf(0.5 + confidence / 2, len(s) - 1) * s.std(ddof=1) / math.sqrt(len(s))
+        out.update(ci_low=out["slope"] - half, ci_high=out["slope"] + half)
+    return out
+
+
+def seeds_needed(mean: float, sd: float, confidence: float = 0.95, most: int = 1000) -> int | None:
+    """How many seeds a t-interval of this mean and seed spread needs to exclude 0 (None: more than
+    ``most``, or no spread to go by)."""
+    if not (np.isfinite(mean) and np.isfinite(sd)) or mean == 0:
+        return None
+    if sd == 0:
+        return MIN_SEEDS
+    from scipy import stats
+
+    for k in range(MIN_SEEDS, most + 1):
+        if stats.t.ppf(0.5 + confidence / 2, k - 1) * sd / math.sqrt(k) < abs(mean):
+            return k
+    return None
+
+
 def slopes(summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per (group, seed) and one pooled row per group (seed = NaN, 'pooled' = True)."""
-    df = summary[summary["draw"] == 1] if "draw" in summary else summary
-    group = [c for c in GROUP if c in df]
+    """One row per (group, seed) and one per group over its seeds (``pooled`` True, ``method``)."""
+    group = [c for c in GROUP if c in summary]
     rows = []
-    for key, g in df.groupby(group, sort=True):
+    for key, g in summary.groupby(group, sort=True):
+        per_seed = []
         for seed, gs in g.groupby("seed"):
-            rows.append({**dict(zip(group, key)), "seed": seed, "pooled": False, **fit_slope(gs["n"], gs["value"])})
-        rows.append({**dict(zip(group, key)), "seed": np.nan, "pooled": True, **fit_slope(g["n"], g["value"])})
+            curve = seed_curve(gs)
+            fit = fit_slope(curve["n"], np.exp(curve["logv"]))
+            per_seed.append(fit["slope"])
+            rows.append({**dict(zip(group, key)), "seed": seed, "pooled": False, "seeds": 1, **fit,
+                         "draws": int(gs["draw"].nunique()) if "draw" in gs else 1})
+        rows.append({**dict(zip(group, key)), "seed": np.nan, "pooled": True, "points": int(len(g)),
+                     "draws": int(g["draw"].nunique()) if "draw" in g else 1, "method": METHOD,
+                     "intercept": np.nan, **over_seeds(per_seed)})
     return pd.DataFrame(rows)
 
 

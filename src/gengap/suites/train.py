@@ -65,6 +65,21 @@ def _per_model(df: pd.DataFrame, describe, keys: list[str]) -> str:
     return "; ".join(f"{_setting_name(keys, key)}: {describe(g)}" for key, g in df.groupby(keys))
 
 
+SLOPES_SHOWN = ("test_error", "dist_init", "dist_s2", "spectral_product", "bartlett17", "bartlett17_nk",
+                "neyshabur18_init", "neyshabur19", "neyshabur19_nk")
+
+
+def _slope_list(fits: pd.DataFrame) -> str:
+    """``test_error -0.40 [-0.42, -0.37], dist_init +0.22 (1 seed: no interval)``."""
+    def one(m):
+        r = fits.loc[m]
+        seeds = int(r["seeds"]) if "seeds" in r and r["seeds"] == r["seeds"] else 0
+        interval = (f" [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]" if r["ci_low"] == r["ci_low"]
+                    else f" ({seeds} seed{'s' if seeds != 1 else ''}: no interval)")
+        return f"{m} {r['slope']:+.2f}{interval}"
+    return ", ".join(one(m) for m in SLOPES_SHOWN if m in fits.index)
+
+
 def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None = None) -> str:
     """The overview line of a training suite: cells and their status, test error against label noise,
     input corruptions, time to fit, S′ error, pooled slopes, Rademacher estimates."""
@@ -105,12 +120,11 @@ def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None =
         parts.append("test error " + ", ".join(number(v) for v in by_n) + f" at n = {', '.join(map(str, by_n.index))}"
                      f" while the error on S′ is {', '.join(number(v) for v in sprime.groupby('n')['value'].mean())}")
     if slopes is not None:
-        pooled = slopes[slopes["pooled"]].set_index("measure")
-        shown = [m for m in ("test_error", "dist_init", "dist_s2", "spectral_product", "bartlett17", "bartlett17_nk",
-                             "neyshabur18_init", "neyshabur19", "neyshabur19_nk") if m in pooled.index]
-        parts.append("pooled log-log slopes against n: " + ", ".join(
-            f"{m} {pooled.loc[m, 'slope']:+.2f} [{pooled.loc[m, 'ci_low']:+.2f}, {pooled.loc[m, 'ci_high']:+.2f}]"
-            for m in shown))
+        fits = slopes[slopes["pooled"]]
+        several = "reg" in fits and fits["reg"].nunique() > 1
+        for reg, g in (fits.groupby("reg", sort=False) if several else [(None, fits)]):
+            parts.append(f"log-log slopes against n{f' ({reg})' if several else ''}, over seeds with a 95 % "
+                         "interval: " + _slope_list(g.set_index("measure")))
     if (summary["corruption"] == "rademacher").any():
         parts.append(rademacher_line(summary))
     return "; ".join(parts)
