@@ -40,3 +40,28 @@ def test_drawing_commit_is_dirty_only_when_code_differs(tmp_path):
     assert drawing_commit(tmp_path) == clean
     (tmp_path / "src/m.py").write_text("b\n")
     assert drawing_commit(tmp_path) == clean + "-dirty"
+
+
+def test_refresh_recomputes_a_published_run_from_its_own_summaries(tmp_path):
+    """The published nk-cpu folder: slopes over seeds, claims with their rules, the overview, the
+    figures; RUN.md says what was recomputed; a figure that needs histories stays and is named."""
+    import shutil
+
+    from gengap.publish import REPO, refresh
+
+    dest = tmp_path / "nk"
+    shutil.copytree(REPO / "docs/results/nk-cpu", dest)
+    for other in ("bounds_vs_n_batch1", "bounds_vs_n_strict", "hypersphere"):  # one suite is enough
+        for path in [*dest.glob(f"summary/{other}*.parquet"), dest / "figures" / other]:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path in dest.glob("summary/*_slopes.parquet"):
+        path.unlink()
+        path.touch()  # stale: only its presence says the suite fits slopes
+    files, kept = refresh(dest)
+    fits = pd.read_parquet(dest / "summary/bounds_vs_n_slopes.parquet").query("pooled").set_index("measure")
+    assert fits.loc["bartlett17", "seeds"] == 3 and fits.loc["bartlett17", "ci_high"] < 0
+    text = (dest / "paper_vs_gengap.md").read_text()
+    assert text.startswith("Verdicts of ") and "95 % interval over seeds of the log-log slope against n > 0" in text
+    assert "over seeds with a 95 % interval" in (dest / "overview.md").read_text()
+    assert "recomputed at" in (dest / "RUN.md").read_text() and not kept
+    assert (dest / "figures/bounds_vs_n/bounds_vs_n.png") in files

@@ -5,8 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from gengap.report.ranking import (cell_settings, environments, granulated, kendall_tau, rank_measures, sign_error_table,
-                                   sign_errors)
+from gengap.report.ranking import _Pairs, cell_settings, hoeffding_weight, kendall_tau, power, rank_measures
 
 
 def summary(cells):
@@ -37,14 +36,15 @@ def test_granulated_kendall_averages_within_groups_where_one_setting_varies():
         ("mlp_1x256", 200, {}, 0, 0.05, {"a": 3.0}, "fitted"),   # n up: gap down, a up (wrong)
         ("mlp_1x512", 200, {}, 0, 0.08, {"a": 4.0}, "fitted"),
     ])
-    psi = granulated(cell_settings(cells), "a")
-    assert psi["psi_width"] == 1.0  # both n-groups agree
-    assert psi["psi_n"] == -1.0  # both width-groups disagree
-    assert psi["Psi"] == 0.0
+    row = rank_measures(cells, measures=["a"]).iloc[0]
+    assert row["psi_width"] == 1.0  # both n-groups agree
+    assert row["psi_n"] == -1.0  # both width-groups disagree
+    assert row["Psi"] == 1.0  # the hyperparameters (Jiang et al.'s): width only
+    assert row["Psi_all"] == 0.0  # with the environment n
     # tau over all 6 pairs: signs of (d a, d gap): (1,2)+ (1,3)- (1,4)- (2,3)- (2,4)- (3,4)+ -> -2/6
-    table = rank_measures(cells, measures=["a"])
-    assert table.loc[0, "tau"] == pytest.approx(-1 / 3)
-    assert table.loc[0, "cells"] == 4 and table.loc[0, "varied"] == "width, n"
+    assert row["tau"] == pytest.approx(-1 / 3)
+    assert row["cells"] == 4 and row["varied"] == "width, n"
+    assert row["direction"] == "as is: a larger value predicts a larger gap"
 
 
 def test_environments_differ_in_exactly_one_setting_and_share_the_seed():
@@ -54,24 +54,53 @@ def test_environments_differ_in_exactly_one_setting_and_share_the_seed():
         ("mlp_1x512", 100, {}, 0, 0.3, {"a": 3}, "fitted"),
         ("mlp_1x512", 100, {}, 1, 0.3, {"a": 3}, "fitted"),   # another seed: pairs only with seed 1
     ]))
-    pairs = {(a, b, s) for a, b, s in environments(cells)}
+    pairs = {(int(a), int(b), s) for s in ("width", "n") for a, b, d in zip(_Pairs(cells, s).a, _Pairs(cells, s).b,
+                                                                            _Pairs(cells, s).differ) if d}
     assert pairs == {(0, 2, "width"), (1, 2, "n")}
 
 
-def test_sign_error_weights_gap_differences_by_the_test_noise():
-    cells = cell_settings(summary([
+def test_the_hoeffding_weight_by_hand():
+    """(w - 1/2)+ with w = max(0, 1 - 2 exp(-2 m (dg/2)^2))^2, m = 10,000 (SPEC 1.7), by hand:
+    dg = 0.01: 1 - 2 e^-0.5 < 0 -> 0; dg = 0.02: (1 - 2 e^-2)^2 = 0.72933^2 = 0.53192 -> 0.03192;
+    dg = 0.04: (1 - 2 e^-8)^2 = 0.99866 -> 0.49866."""
+    w = hoeffding_weight([0.0, 0.01, -0.02, 0.04], 10_000)
+    assert w == pytest.approx([0.0, 0.0, (1 - 2 * math.exp(-2)) ** 2 - 0.5, (1 - 2 * math.exp(-8)) ** 2 - 0.5])
+    assert w[2] == pytest.approx(0.03192, abs=1e-5) and w[3] == pytest.approx(0.49866, abs=1e-5)
+
+
+def test_sign_errors_count_only_gap_differences_beyond_the_test_noise():
+    cells = summary([
         ("mlp_1x256", 100, {}, 0, 0.100, {"a": 1.0, "b": 2.0}, "fitted"),
         ("mlp_1x512", 100, {}, 0, 0.300, {"a": 2.0, "b": 1.0}, "fitted"),   # a big gap difference
         ("mlp_1x512", 200, {}, 0, 0.301, {"a": 3.0, "b": 0.5}, "fitted"),   # within the noise of the previous
-    ]))
-    errors = sign_errors(cells, "b", test_points=10_000)
-    by_setting = errors.set_index("setting")
-    # b falls while the gap rises between the first two: a clear error, weight ~ 1
-    assert by_setting.loc["width", "weight"] == pytest.approx(1.0, abs=1e-9)
-    assert by_setting.loc["width", "sign_error"] == pytest.approx(1.0, abs=1e-9)
-    # d gap = 0.001 with s = sqrt(2 * 0.31 * 0.69 / 10,000) ~ 0.0065: weight 2 Phi(0.15) - 1 ~ 0.12
-    assert by_setting.loc["n", "weight"] == pytest.approx(0.122, abs=0.005)
-    assert sign_errors(cells, "a", 10_000)["sign_error"].max() == pytest.approx(0.0)
+    ])
+    table = rank_measures(cells).set_index("measure")
+    # b falls while the gap rises between the first two: a clear error; the n pair has weight 0
+    assert table.loc["b", "sign_error_width_mean"] == 1.0 and table.loc["a", "sign_error_width_mean"] == 0.0
+    assert math.isnan(table.loc["b", "sign_error_n_mean"])  # no environment of positive weight
+    assert table.loc["b", "weighted_environments"] == 1 and table.loc["b", "environments"] == 2
+    grid = power(cells).set_index("setting")
+    assert grid.loc["width", "beyond 2 SE"] == 1.0 and grid.loc["n", "beyond 2 SE"] == 0.0
+
+
+def test_intervals_hold_the_score_and_separate_what_differs():
+    """On a grid where measure "good" orders every group as its gap and "noise" at random: both
+    have intervals around their Psi, and good's Psi is separated from noise's."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    cells = []
+    for width in ("256", "512", "1024"):
+        for lr in (0.005, 0.01, 0.02):
+            for seed in (0, 1, 2):
+                gap = 0.05 + 0.02 * ["256", "512", "1024"].index(width) + 3 * lr + 0.001 * seed
+                cells.append((f"mlp_1x{width}", 100, {"lr": lr, "name": f"lr{lr}"}, seed, gap,
+                              {"good": gap, "noise": float(rng.random())}, "fitted"))
+    table = rank_measures(summary(cells), boot=100).set_index("measure")
+    for m in ("good", "noise"):
+        assert table.loc[m, "Psi_low"] <= table.loc[m, "Psi"] <= table.loc[m, "Psi_high"]
+        assert table.loc[m, "tau_low"] <= table.loc[m, "tau"] <= table.loc[m, "tau_high"]
+    assert table.loc["good", "Psi"] == 1.0 and table.loc["good", "separated_from"] == "noise"
 
 
 def test_left_out_cells_and_values_are_counted():
@@ -102,6 +131,4 @@ def test_margins_are_scored_as_inverse_squares():
     assert (row["tau"], row["cells"], row["cells_without_value"]) == (1.0, 3, 1)
     assert row["sign_error_mean"] == pytest.approx(0.0)
     assert table.loc["a", "tau"] == 1.0 and table.loc["a", "cells"] == 4
-    errors = sign_error_table(cells)
-    assert set(errors["measure"]) == {"1/margins_p10^2", "a"}
-    assert (errors.loc[errors["measure"] == "1/margins_p10^2", "sign_error"] == 0).all()
+    assert row["direction"].startswith("1/margin^2")

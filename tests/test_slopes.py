@@ -151,3 +151,35 @@ def test_notes_under_a_figure_lie_below_every_label():
     lowest = min(ax.get_tightbbox(renderer).y0 for ax in fig.axes)  # tick labels and axis titles included
     assert note.get_window_extent(renderer).y1 < lowest
     plt.close(fig)
+
+
+def _batch_summary():
+    """Batch sizes 1..64 at n = 512, 2048, 8192 (batch 1 also at 128, which the map leaves out),
+    3 seeds: Bartlett's bound with slopes +0.9, +0.5, +0.1, -0.1, its numerator 0.5 higher, the
+    distance from init +0.5 .. +0.1, the test error -0.4 throughout."""
+    rows = []
+    for reg, batch, s in (("b1", 1, 0.9), ("b4", 4, 0.5), ("b16", 16, 0.1), ("b64", 64, -0.1)):
+        for seed in (0, 1, 2):
+            for n in (128, 512, 2048, 8192) if batch == 1 else (512, 2048, 8192):
+                jitter = 1 + 0.01 * seed
+                for m, p in (("bartlett17", s), ("bartlett17_numerator", s + 0.5), ("dist_init", s / 2 + 0.05),
+                             ("test_error", -0.4)):
+                    rows.append(dict(suite="s", dataset="mnist", model="mlp_5x1024_nobias", corruption="true",
+                                     reg=reg, batch_size=batch, measure=m, seed=seed, draw=1, n=n,
+                                     value=jitter * n ** (p + 0.002 * seed), status="fitted"))
+    return pd.DataFrame(rows)
+
+
+def test_the_batch_map_gives_each_batch_sizes_slope_and_where_it_crosses_zero():
+    from figure_checks import check_figure
+    from gengap.report.tables import batch_map
+
+    table = batch_map(_batch_summary())
+    bound = table[table["measure"] == "bartlett17"].set_index("batch_size")
+    assert list(bound.index) == [1, 4, 16, 64] and bound["n"].iloc[0] == "512, 2048, 8192"  # the shared n
+    assert bound["slope"].to_numpy() == pytest.approx([0.902, 0.502, 0.102, -0.098])
+    assert (bound["ci_low"] < bound["slope"]).all() and (bound["slope"] < bound["ci_high"]).all()
+    # +0.102 at 16, -0.098 at 64: zero at t = 0.102 / 0.2 = 0.51 of the way in log batch size
+    assert bound["crossing"].iloc[0] == f"16..64 (~{math.exp(math.log(16) + 0.51 * math.log(4)):.2g})"
+    assert table.loc[table["measure"] == "test_error", "crossing"].eq("").all()
+    check_figure("batch_map", _batch_summary(), None)

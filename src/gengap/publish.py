@@ -160,19 +160,34 @@ def publish(results: Path, dest: Path, command: str, wall_time: str, config: Pat
     return sorted(set(written)) + [dest / "RUN.md"]
 
 
-def _kinds(dest: Path, suites: list[str]) -> dict[str, str]:
-    """Each suite's kind, from the published config and the preset its command names."""
+def _suites_of(config_path: Path, dest: Path) -> dict:
+    """The suites of a config with the preset the published run's command names merged in."""
     import re
 
     from gengap.config import apply_preset, read_yaml
 
-    config = read_yaml(dest / "config.yaml") if (dest / "config.yaml").is_file() else {}
+    config = read_yaml(config_path) if config_path.is_file() else {}
     command = (dest / "RUN.md").read_text() if (dest / "RUN.md").is_file() else ""
     preset = re.search(r"preset=(\w+)", command)
-    if preset:
+    if preset and preset.group(1) in (config.get("presets") or {}):
         config = apply_preset({**config, "preset": preset.group(1)})
-    given = config.get("suites") or {}
+    return config.get("suites") or {}
+
+
+def _kinds(dest: Path, suites: list[str]) -> dict[str, str]:
+    """Each suite's kind, from the published config and the preset its command names."""
+    given = _suites_of(dest / "config.yaml", dest)
     return {s: (given.get(s) or {}).get("kind", "train") for s in suites}
+
+
+def _outputs(dest: Path, suites: list[str], kind: str) -> list[tuple[str, str]]:
+    """(suite, name) of every table or figure (``kind``) to recompute: those published, and those
+    this checkout's config lists for the run's suites (a figure added since the run)."""
+    folder = "tables" if kind == "tables" else "figures"
+    published = {(p.parent.name, p.stem) for p in dest.glob(f"{folder}/*/*.{'md' if kind == 'tables' else 'png'}")}
+    current = _suites_of(REPO / "config.yaml", dest)
+    listed = {(s, name) for s in suites for name in ((current.get(s) or {}).get(kind) or [])}
+    return sorted(published | listed)
 
 
 def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], list[str]]:
@@ -201,26 +216,24 @@ def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], 
         fitted = [s for s in suites if (dest / "summary" / f"{s}_slopes.parquet").is_file()]
         for s in fitted:
             write_slopes(str(work / "summary" / f"{s}.parquet"), str(work / "summary" / f"{s}_slopes.parquet"))
-        for md in sorted(dest.glob("tables/*/*.md")):
-            suite, name = md.parent.name, md.stem
+        for suite, name in _outputs(dest, suites, "tables"):
             out = work / "tables" / suite
             out.mkdir(parents=True, exist_ok=True)
-            write_table(name, str(work / "summary" / f"{suite}.parquet"), str(out / f"{name}.parquet"), str(out / md.name))
+            write_table(name, str(work / "summary" / f"{suite}.parquet"), str(out / f"{name}.parquet"), str(out / f"{name}.md"))
         paths = {s: str(work / "summary" / f"{s}.parquet") for s in suites}
         slopes = {s: str(work / "summary" / f"{s}_slopes.parquet") for s in fitted}
         commands = run_commands(read_yaml(REPO / "config.yaml"), sorted(set(pd.read_csv(paper_values, dtype=str)["suite"])))
         write_paper_table(str(paper_values), paths, slopes, str(work / "paper_vs_gengap.parquet"),
                           str(work / "paper_vs_gengap.md"), commands=commands)
         write_overview(paths, _kinds(dest, suites), slopes, str(work / "overview.md"), str(work / "paper_vs_gengap.parquet"))
-        for png in sorted(dest.glob("figures/*/*.png")):
-            suite, name = png.parent.name, png.stem
+        for suite, name in _outputs(dest, suites, "figures"):
             out = work / "figures" / suite
             out.mkdir(parents=True, exist_ok=True)
             try:
-                draw_figure(name, paths[suite], None, str(out / png.name), str(out / f"{name}.pdf"), str(paper_values),
-                            suite, slopes.get(suite))
+                draw_figure(name, paths[suite], None, str(out / f"{name}.png"), str(out / f"{name}.pdf"),
+                            str(paper_values), suite, slopes.get(suite))
             except Exception as err:  # needs the training histories, which are not published
-                kept.append(f"figures/{suite}/{png.name} ({type(err).__name__}: {err})")
+                kept.append(f"figures/{suite}/{name}.png ({type(err).__name__}: {err})")
         for pattern in ("summary/*_slopes.parquet", "tables/*/*.md", "tables/*/*.parquet", "figures/*/*.png",
                         "overview.md", "paper_vs_gengap.md", "paper_vs_gengap.parquet"):
             for src in sorted(work.glob(pattern)):

@@ -18,7 +18,7 @@ from gengap.atomic import atomic_path, read_parquet
 from gengap.registry import Registry
 from gengap.report.paper import compare
 from gengap.report.verdicts import claims, verdict_counts
-from gengap.report.ranking import rank_measures, sign_error_table
+from gengap.report.ranking import rank_measures
 from gengap.report.slopes import fit_slope, over_seeds, seed_curve
 from gengap.report.tables import rademacher as rademacher_table
 
@@ -202,6 +202,9 @@ def loss_curves(summary: pd.DataFrame, history: pd.DataFrame):
     """Average training loss against optimizer steps, one line per corruption, one panel per
     dataset, model and regularization setting (Zhang et al. Fig. 1a). Expected: every corruption
     driven to (near) zero loss; random labels and random pixels slower than true labels."""
+    if history is None:
+        raise ValueError("drawn from the training histories (summary/history/<suite>.parquet), which a "
+                         "publication does not keep")
     h = history[history["draw"] == 1].copy() if "draw" in history else history.copy()
     h["panel"] = panels(h)
     cols = min(h["panel"].nunique(), 3)
@@ -561,29 +564,91 @@ def rademacher(summary: pd.DataFrame, history: pd.DataFrame):
 
 # --- which measure predicts generalization --------------------------------------------------------
 
+@figure("batch_map")
+def batch_map(summary: pd.DataFrame, history: pd.DataFrame | None):
+    """Nagarajan & Kolter's claim against the batch size: the log-log slope against n (over seeds,
+    95 % interval) of each bound and its numerator (left), and of the distance from initialization
+    and the test error (right), at every batch size the suite trained, on the n they share. A bound
+    grows with n where its slope is above 0 (the dashed line); the paper's "bounds grow with n"."""
+    from gengap.report.tables import batch_map as batch_map_table
+
+    table = batch_map_table(summary)
+    if table.empty:
+        raise ValueError("batch_map needs a suite whose regularization settings are batch sizes")
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.2), sharex=True)
+    panels_of = (("bartlett17", "bartlett17_numerator", "neyshabur18_init", "neyshabur18_init_numerator"),
+                 ("dist_init", "test_error"))
+    for ax, measures in zip(axes, panels_of):
+        for k, m in enumerate(measures):
+            g = table[table["measure"] == m]
+            if g.empty:
+                continue
+            x = np.log2(g["batch_size"]) + 0.06 * (k - (len(measures) - 1) / 2)  # side by side, not on top
+            ax.errorbar(x, g["slope"], yerr=[g["slope"] - g["ci_low"], g["ci_high"] - g["slope"]], marker="o",
+                        ms=4, capsize=2, lw=1, label=label(m))
+        ax.axhline(0, color="black", lw=0.8, ls="--")
+        batches = sorted(table["batch_size"].unique())
+        ax.set_xticks(np.log2(batches), [str(b) for b in batches])  # a linear axis in log2(batch): no relabelling
+        ax.set(xlabel="batch size (log scale)", ylabel="slope of log(value) against log(n)")
+        ax.legend(fontsize=6.5, loc="best")
+    axes[0].set_title("bounds and their numerators\n(above 0: the bound grows with n)", fontsize=8)
+    axes[1].set_title("distance from initialization, test error", fontsize=8)
+    _title(fig, f"slopes against n by batch size (n = {table['n'].iloc[0]}; 95 % intervals over seeds)", summary)
+    fig.tight_layout()
+    crossings = table.drop_duplicates("measure")
+    notes = [f"{label(r.measure)}: slope changes sign between batch {r.crossing}" for r in crossings.itertuples()
+             if r.crossing]
+    add_notes(fig, notes)
+    return fig
+
+
 @figure("measure_ranking")
 def measure_ranking(summary: pd.DataFrame, history: pd.DataFrame | None):
-    """Left: every measure sorted by its granulated Kendall Psi (bar), each psi_i as a point (Jiang
-    et al. 2020, Table 1's shape). Right: the distribution of its weighted sign errors over
-    environments, pairs of cells that differ in one setting (Dziugaite et al. 2020). A measure that
-    explains generalization has Psi near 1 and sign errors near 0."""
+    """Which measure tracks the generalization gap: one row per measure, best first, each score a
+    point with its 95 % bootstrap interval. Left: the granulated Kendall Psi over the hyperparameters
+    (Jiang et al. 2020; 1 = it orders every group of cells as their gaps). Middle: Kendall's tau over
+    all pairs of cells. Right: the Hoeffding-weighted sign error over environments, pairs of cells
+    that differ in one setting (Dziugaite et al. 2020; 0 = never wrong), its 90th percentile (|) and
+    maximum (x). Margins are scored as 1/margin^2. Measures without a value are listed under it."""
     ranking = rank_measures(summary)
-    errors = sign_error_table(summary)
-    order = list(ranking["measure"])
-    psi = ranking.melt(id_vars="measure", value_vars=[c for c in ranking if c.startswith("psi_")],
-                       var_name="setting", value_name="psi").dropna()
-    psi["setting"] = psi["setting"].str.removeprefix("psi_")
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH - 0.4, 0.28 * len(order) + 1.8), sharey=True)
-    axes[0].barh(order, ranking["Psi"], color="lightgrey", label="Ψ")
-    sns.stripplot(data=psi, y="measure", x="psi", hue="setting", order=order, ax=axes[0], size=4, jitter=False)
-    axes[0].axvline(0, color="black", lw=0.8)
-    axes[0].set(xlim=(-1.05, 1.05), xlabel="Ψ (bar), ψ per varied setting (points)", ylabel="")
-    sns.boxplot(data=errors, y="measure", x="sign_error", order=order, ax=axes[1], color="white", fliersize=2,
-                linewidth=0.8)
-    axes[1].set(xlim=(-0.02, 1.02), xlabel="weighted sign error per environment", ylabel="")
-    sns.move_legend(axes[0], "lower left", bbox_to_anchor=(0.0, 1.0), ncol=6, frameon=False, fontsize=7,
-                    title=None)
-    cells = int(ranking["cells"].max()) if len(ranking) else 0
-    _title(fig, f"which measure tracks the generalization gap ({cells} cells; varied: {ranking['varied'].iloc[0] if len(ranking) else ''})", summary)
+    if ranking.empty:
+        raise ValueError("no measure has values on two or more fitted cells of this suite")
+    ranking = ranking[ranking["Psi"].notna() | ranking["tau"].notna()]
+    order = list(ranking["measure"])[::-1]  # best at the top
+    y = np.arange(len(order))
+    fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 0.22 * len(order) + 1.9), sharey=True)
+    top = ranking.iloc[0]
+    separated = set(filter(None, str(top["separated_from"]).split(", ")))
+    rows = ranking.set_index("measure").loc[order]
+    for ax, (col, xlabel, lim) in zip(axes, (("Psi", "Ψ over the hyperparameters\nbetter →", (-1, 1)),
+                                            ("tau", "Kendall τ over all pairs\nbetter →", (-1, 1)),
+                                            ("sign_error_mean", "weighted sign error\n← better", (0, 1)))):
+        value, low, high = rows[col], rows[f"{col}_low"], rows[f"{col}_high"]
+        colors = ["tab:blue" if m == top["measure"] or (col == "Psi" and m not in separated) else "grey"
+                  for m in order] if col == "Psi" else ["tab:blue"] * len(order)
+        ax.errorbar(value, y, xerr=[value - low, high - value], fmt="none", ecolor="lightgrey", elinewidth=2.5)
+        ax.scatter(value, y, c=colors, s=14, zorder=3)
+        if col == "sign_error_mean":
+            ax.scatter(rows["sign_error_p90"], y, marker="|", color="black", s=25, zorder=3, label="90th percentile")
+            ax.scatter(rows["sign_error_max"], y, marker="x", color="firebrick", s=12, zorder=3, label="maximum")
+            ax.legend(loc="lower right", fontsize=6, frameon=True)
+        ax.axvline(lim[0] if col == "sign_error_mean" else 0, color="black", lw=0.6)
+        ax.set(xlim=(lim[0] - 0.05, lim[1] + 0.05), xlabel=xlabel)
+        ax.tick_params(labelsize=7)
+    axes[0].set_yticks(y, order, fontsize=7)
+    cells = int(ranking["cells"].max())
+    missing = sorted(set(m for m in summary["measure"].unique()) - {m.removeprefix("1/").removesuffix("^2")
+                                                                   for m in ranking["measure"]}
+                     - {"gap", "train_error", "test_error"})
+    missing = [m for m in missing if not m.endswith(("_sigma", "_points"))]
+    _title(fig, f"which measure tracks the generalization gap ({cells} cells; varied: {top['varied']})", summary)
+    notes = [f"blue in Ψ: {top['measure']} and the measures its Ψ is not separated from (the interval of the "
+             "difference holds 0); grey: separated"]
+    if missing:
+        notes += textwrap.wrap("no value on two or more fitted cells (not finite, or not computed): "
+                               + ", ".join(missing), 140)
     fig.tight_layout()
+    add_notes(fig, notes)
     return fig
+
+

@@ -28,7 +28,7 @@ from gengap.report.tables import rademacher, table1
 from gengap.report.verdicts import CLAIM, NOT_RUN, VERDICTS, claims, decide, rule_text, verdict_counts
 
 QUANTITIES: Registry = Registry("paper quantity")
-COLUMNS = ["verdict", "note", "rule", "paper", "source", "claim", "model", "setting", "paper_data", "paper_value",
+COLUMNS = ["verdict", "note", "rule", "paper", "source", "claim", "paper_model", "model", "setting", "paper_data", "paper_value",
            "paper_text", "suite", "gengap_value", "bound", "gengap_ci", "seeds", "gengap_data", "gengap_scale", "test",
            "tolerance"]
 
@@ -159,6 +159,7 @@ def compare(paper_values: pd.DataFrame, summaries: dict[str, pd.DataFrame],
         base = row.to_dict()
         base["paper_value"] = float(row["paper_value"]) if row["paper_value"] != "" else math.nan
         base["rule"] = rule_text(base)
+        base["paper_model"] = row["model"]  # the model the paper's number is for (the measured one may differ)
         summary = summaries.get(row["suite"])
         if summary is None:
             rows.append(dict(base, gengap_scale="not in this run"))
@@ -178,15 +179,20 @@ def compare(paper_values: pd.DataFrame, summaries: dict[str, pd.DataFrame],
 
 
 def not_run(table: pd.DataFrame, commands: dict[str, str] | None = None) -> list[str]:
-    """One line per suite whose claims were all not run: how many, and the command that runs it."""
+    """One line per suite whose claims were all not run: how many, why (the suite is not in this
+    run, or ran without the cells they need), and the command that runs it."""
     per_claim = claims(table)
     idle = per_claim[per_claim["verdict"] == NOT_RUN]
+    absent = set(table.loc[table["gengap_scale"] == "not in this run", "suite"])
     lines = []
     for suites, g in idle.groupby("suites", sort=True):
         first = suites.split(", ")[0]
         command = (commands or {}).get(first) or f"snakemake --cores all results/summary/{first}.parquet"
-        lines.append(f"`{suites}`: {len(g)} claim{'s' if len(g) != 1 else ''} ({'; '.join(g['claim'].head(3))}"
-                     f"{'; ...' if len(g) > 3 else ''}): `{command}`")
+        models = sorted(set(filter(None, g["paper_model"])))
+        why = ("not in this run" if set(suites.split(", ")) <= absent else
+               "the suite ran without their cells" + (f" ({', '.join(models)})" if models else ""))
+        lines.append(f"`{suites}`: {len(g)} claim{'s' if len(g) != 1 else ''} ({g['source'].iloc[0]}"
+                     f"{', ...' if g['source'].nunique() > 1 else ''}), {why}: `{command}`")
     return lines
 
 
@@ -209,7 +215,8 @@ def shown_table(table: pd.DataFrame) -> pd.DataFrame:
     measured (every variant, with its own verdict)."""
     c = claims(table)
     c = c[c["verdict"] != NOT_RUN]
-    return pd.DataFrame({"verdict": c["verdict"], "paper": c["paper"], "source": c["source"], "claim": c["claim"],
+    claim = [f"{t} ({m})" if isinstance(m, str) and m else t for t, m in zip(c["claim"], c["paper_model"])]
+    return pd.DataFrame({"verdict": c["verdict"], "paper": c["paper"], "source": c["source"], "claim": claim,
                          "rule": c["rule"], "paper's data": c["paper_data"], "paper says": c["paper_says"],
                          "gengap measured": c["measured"]})
 

@@ -1,55 +1,71 @@
 """Which measure predicts generalization? Every measure of a suite scored against the
 generalization gap across its cells, as Jiang et al. (ICLR 2020, "Fantastic generalization
 measures") and Dziugaite et al. (NeurIPS 2020, "In search of robust measures of generalization")
-score them.
+score them, each score with a 95 % interval (SPEC 1.7).
 
-Each cell is described by its *settings*: dataset, width and depth of its MLP (from the model's
-name; another model is its name in both), learning rate, batch size, weight decay, dropout, n and
-its corruption (label noise p: ``true``, ``labels@0.2``, ...). The gap g of a cell is its measure ``gap`` (test error minus
-training error).
+Each cell is described by its *settings*: the hyperparameters Jiang et al. vary (width and depth of
+its MLP, from the model's name, another model being its name in both; learning rate, batch size,
+weight decay, dropout) and the *environments* of the data (dataset, n, and its corruption, label
+noise p). The gap g of a cell is its measure ``gap`` (test error minus training error).
 
-- **Kendall's tau** over all pairs of cells: tau = mean over pairs of sign(mu_1 - mu_2) sign(g_1 - g_2).
+- **Orientation**: every measure is scored so that a larger value predicts a larger gap. Norms and
+  bounds are, as they are; a margin is not (a larger margin goes with a smaller gap): ``margins_*``
+  is scored as Jiang et al.'s inverse margin 1/gamma^2 (``1/margins_*^2``; a cell whose margin is not
+  positive has no such value). Each row states its direction.
+- **Kendall's tau** over all pairs of cells: mean of sign(mu_1 - mu_2) sign(g_1 - g_2).
 - **Granulated Kendall Psi**: for each setting i that varies, psi_i = the mean of tau over the
-  groups of cells that agree in every other setting (and the seed), groups of at least two cells;
-  Psi = the mean of psi_i over the settings that vary.
+  *groups* of cells that agree in every other setting and the seed (groups of at least two cells);
+  ``Psi`` = the mean of psi_i over the hyperparameters (Jiang et al.'s), ``Psi_all`` over every
+  varied setting, environments included (where any bound with a 1/sqrt(m) factor scores +1 on n).
 - **Robust sign error**: an *environment* is a pair of cells that differ in exactly one setting
-  (same seed). Its sign error is w (1 - sign(d mu) sign(d g)) / 2, where the weight
-  w = 2 Phi(|d g| / s) - 1 is the confidence that the sign of d g is right when each test error
-  is a mean over m test points, s^2 = sum of e (1 - e) / m over the two cells' test errors: a gap
-  difference within the noise counts little. Reported: the mean, the 90th percentile and the
-  maximum over environments, overall and per varied setting.
+  (same seed): a pair inside a group. e = (1 - sign(d mu) sign(d g)) / 2, counted with weight
+  (w - 1/2)+, w = max(0, 1 - 2 exp(-2 m (d g / 2)^2))^2, m the test set's size (a Hoeffding bound:
+  w is at least the chance that both test errors are within |d g| / 2 of their expectations, so
+  that the sign of d g is right); a gap difference within the test set's noise counts for nothing.
+  Reported: the weighted mean, the 90th percentile and the maximum of e over environments of
+  positive weight, overall and per varied setting.
 
-Margins are not complexities (a larger margin goes with a smaller gap): a measure named
-``margins_*`` is scored as Jiang et al.'s inverse margin 1/gamma^2 and listed as
-``1/margins_*^2``; a cell whose margin is not positive has no such value.
+Intervals (95 %, percentile bootstrap, ``B`` replicates, the same replicates for every measure so
+that measures can be compared): tau resamples *configurations* (every setting but the seed; a
+configuration carries all its seeds, and pairs of a configuration with its own copy are not
+pairs); each psi_i, and so Psi, resamples *groups* (a group is one configuration of the other
+settings at one seed); the sign errors resample *environments*. Two measures are *separated* when
+the bootstrap interval of the difference of their Psi excludes 0.
 
-Rules: sign(0) = 0, so ties count as neither agreement nor disagreement (tau's numerator). Cells
-whose training diverged, or that missed their stopping rule (``status`` other than ``fitted``),
-are left out of every score, and so is a cell whose measure is NaN or infinite for that measure;
-both are counted in the output (``cells_left_out``, ``cells_without_value``).
+Rules: sign(0) = 0, so ties count as neither agreement nor disagreement. Cells whose training
+diverged or missed its stopping rule (``status`` other than ``fitted``) are left out of every
+score, and so is a cell whose measure is NaN or infinite for that measure; both are counted.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
-# Not scored: the gap itself and its parts; a measure's reporting values (the flatness search's sigma
-# and the points it used), which are how a measure was computed, not a measure.
+# Not scored: the gap itself and its parts; a measure's reporting values (the flatness search's
+# sigma and the points it used), which are how a measure was computed, not a measure.
 SKIPPED = {"gap", "train_error", "test_error"}
 AUXILIARY = ("_sigma", "_points")
-SETTINGS = ("dataset", "width", "depth", "lr", "batch_size", "weight_decay", "dropout", "n", "corruption")
+HYPERPARAMETERS = ("width", "depth", "lr", "batch_size", "weight_decay", "dropout")
+ENVIRONMENTS = ("dataset", "n", "corruption")
+SETTINGS = (*ENVIRONMENTS[:1], *HYPERPARAMETERS, *ENVIRONMENTS[1:])
 MLP = re.compile(r"mlp_(\d+)x(\d+)")
 INVERSE_SQUARED = ("margins_",)  # scored as 1/x^2 (Jiang et al.'s inverse margin)
+BOOTSTRAP = 200
+TWO_SE = 2.0  # a gap difference is beyond the test set's noise past this many standard errors
 
 
 def score_name(measure: str) -> str:
     """The name a measure is ranked under: ``1/<measure>^2`` for a margin, else the measure."""
     return f"1/{measure}^2" if measure.startswith(INVERSE_SQUARED) else measure
+
+
+def direction(measure: str) -> str:
+    return ("1/margin^2: a smaller margin predicts a larger gap" if measure.startswith(INVERSE_SQUARED)
+            else "as is: a larger value predicts a larger gap")
 
 
 def scored(cells: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -94,84 +110,203 @@ def varying(cells: pd.DataFrame) -> list[str]:
     return [s for s in SETTINGS if s in cells and cells[s].nunique() > 1]
 
 
-def granulated(cells: pd.DataFrame, measure: str) -> dict[str, float]:
-    """psi_i per varied setting i: the mean tau over groups in which only i varies (and Psi)."""
-    settings = varying(cells)
-    psi = {}
-    for s in settings:
-        others = [o for o in settings if o != s] + ["seed"]
-        taus = [kendall_tau(g[measure], g["gap"]) for _, g in cells.groupby(others) if g[s].nunique() > 1]
-        taus = [t for t in taus if not math.isnan(t)]
-        psi[s] = float(np.mean(taus)) if taus else math.nan
-    finite = [v for v in psi.values() if not math.isnan(v)]
-    return {"Psi": float(np.mean(finite)) if finite else math.nan, **{f"psi_{s}": v for s, v in psi.items()}}
+def groups(cells: pd.DataFrame, setting: str) -> list[np.ndarray]:
+    """Row positions of each group in which only ``setting`` varies (same other settings and seed),
+    groups of at least two values of it."""
+    others = [o for o in varying(cells) if o != setting] + ["seed"]
+    out = []
+    for _, g in cells.groupby(others, sort=True) if others else [(None, cells)]:
+        if g[setting].nunique() > 1:
+            out.append(g.index.to_numpy())
+    return out
 
 
-def environments(cells: pd.DataFrame) -> list[tuple[int, int, str]]:
-    """Pairs of cells (row positions) that differ in exactly one setting and share the seed."""
-    settings = varying(cells)
-    table = cells[settings + ["seed"]].to_numpy(dtype=object)
-    pairs = []
-    for a, b in combinations(range(len(cells)), 2):
-        if table[a][-1] != table[b][-1]:
-            continue
-        differ = [s for s, x, y in zip(settings, table[a][:-1], table[b][:-1]) if x != y]
-        if len(differ) == 1:
-            pairs.append((a, b, differ[0]))
-    return pairs
+def hoeffding_weight(d_gap, test_points: int) -> np.ndarray:
+    """(w - 1/2)+ with w = max(0, 1 - 2 exp(-2 m (d g / 2)^2))^2 (SPEC 1.7): how much an environment
+    counts; 0 for a gap difference within the test set's noise, 1/2 for a clear one."""
+    d = np.abs(np.asarray(d_gap, dtype=float))
+    w = np.maximum(0.0, 1.0 - 2.0 * np.exp(-2.0 * test_points * (d / 2.0) ** 2)) ** 2
+    return np.maximum(0.0, w - 0.5)
 
 
-def sign_errors(cells: pd.DataFrame, measure: str, test_points: int) -> pd.DataFrame:
-    """One row per environment: the varied setting, the weight and the weighted sign error."""
-    rows = []
-    mu, gap, err = (cells[c].to_numpy(dtype=float) for c in (measure, "gap", "test_error"))
-    for a, b, setting in environments(cells):
-        noise = math.sqrt((err[a] * (1 - err[a]) + err[b] * (1 - err[b])) / test_points)
-        d_gap = gap[a] - gap[b]
-        # 2 Phi(|dg| / noise) - 1, written with erf
-        weight = math.erf(abs(d_gap) / noise / math.sqrt(2)) if noise > 0 else float(d_gap != 0)
-        wrong = (1 - np.sign(mu[a] - mu[b]) * np.sign(d_gap)) / 2
-        rows.append({"setting": setting, "weight": weight, "sign_error": weight * wrong})
-    return pd.DataFrame(rows, columns=["setting", "weight", "sign_error"])
+class _Pairs:
+    """Every environment (pair inside a group) of one setting: the pair's row positions and its group."""
+
+    def __init__(self, cells: pd.DataFrame, setting: str):
+        self.groups = groups(cells, setting)
+        a, b, gid = [], [], []
+        for k, idx in enumerate(self.groups):
+            i, j = np.triu_indices(len(idx), k=1)
+            a.append(idx[i])
+            b.append(idx[j])
+            gid.append(np.full(len(i), k))
+        self.a = np.concatenate(a) if a else np.zeros(0, int)
+        self.b = np.concatenate(b) if b else np.zeros(0, int)
+        self.group = np.concatenate(gid) if gid else np.zeros(0, int)
+        values = cells[setting].to_numpy(dtype=object)
+        self.differ = values[self.a] != values[self.b]  # pairs inside a group differ only in the setting
 
 
-def _summary_of(errors: pd.Series, prefix: str) -> dict:
-    if errors.empty:
-        return {f"{prefix}mean": math.nan, f"{prefix}p90": math.nan, f"{prefix}max": math.nan}
-    return {f"{prefix}mean": errors.mean(), f"{prefix}p90": errors.quantile(0.9), f"{prefix}max": errors.max()}
+def _group_taus(pairs: _Pairs, mu: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """tau of every group (NaN for a group whose pairs all tie in the setting)."""
+    agree = _sign(mu[pairs.a] - mu[pairs.b]) * _sign(gap[pairs.a] - gap[pairs.b])
+    total = np.bincount(pairs.group, weights=agree * pairs.differ, minlength=len(pairs.groups))
+    count = np.bincount(pairs.group, weights=pairs.differ.astype(float), minlength=len(pairs.groups))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / count
 
 
-def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: list[str] | None = None) -> pd.DataFrame:
-    """One row per measure: tau, Psi, every psi_i, the sign errors (mean, 90th percentile, max;
-    overall and per varied setting), and the cells and environments behind them."""
+def _sign_errors(pairs: _Pairs, mu, gap, test_points):
+    keep = pairs.differ
+    a, b = pairs.a[keep], pairs.b[keep]
+    weight = hoeffding_weight(gap[a] - gap[b], test_points)
+    error = (1 - _sign(mu[a] - mu[b]) * _sign(gap[a] - gap[b])) / 2
+    return weight, error
+
+
+def _config_pairs(config: np.ndarray, mu: np.ndarray, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Between every two different configurations: the summed sign agreements of their cells' pairs
+    and the number of those pairs (a bootstrap replicate with multiplicities k then has tau =
+    k' A k / k' N k, pairs of a configuration with a copy of itself left out)."""
+    size = int(config.max()) + 1
+    agree_sum, pair_count = np.zeros((size, size)), np.zeros((size, size))
+    i, j = np.triu_indices(len(mu), k=1)
+    other = config[i] != config[j]
+    i, j = i[other], j[other]
+    agree = _sign(mu[i] - mu[j]) * _sign(gap[i] - gap[j])
+    np.add.at(agree_sum, (config[i], config[j]), agree)
+    np.add.at(pair_count, (config[i], config[j]), 1.0)
+    return agree_sum, pair_count
+
+
+def _error_summary(weight: np.ndarray, error: np.ndarray) -> tuple[float, float, float]:
+    """Weighted mean, 90th percentile and maximum of the sign error over environments of positive weight."""
+    keep = weight > 0
+    if not keep.any():
+        return math.nan, math.nan, math.nan
+    w, e = weight[keep], error[keep]
+    order = np.argsort(e)
+    cum = np.cumsum(w[order]) / w.sum()
+    p90 = float(e[order][np.searchsorted(cum, 0.9)])
+    return float(np.average(e, weights=w)), p90, float(e.max())
+
+
+def _interval(samples) -> tuple[float, float]:
+    s = np.asarray([v for v in samples if np.isfinite(v)], dtype=float)
+    return (float(np.percentile(s, 2.5)), float(np.percentile(s, 97.5))) if len(s) > 1 else (math.nan, math.nan)
+
+
+def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: list[str] | None = None,
+                  boot: int = BOOTSTRAP, seed: int = 0) -> pd.DataFrame:
+    """One row per measure: its direction; tau, Psi (hyperparameters), Psi_all and every psi_i with
+    95 % bootstrap intervals; the sign errors (weighted mean, 90th percentile, max; overall with
+    intervals and per varied setting); the cells and environments behind them; and which measures
+    its Psi is separated from (``separated_from``)."""
     cells = cell_settings(summary)
     kept = cells[cells["status"] == "fitted"] if "status" in cells else cells
     left_out = len(cells) - len(kept)
     names = measures or sorted(m for m in summary["measure"].unique()
                                if m not in SKIPPED and not m.endswith(AUXILIARY))
-    rows = []
+    rng = np.random.default_rng(seed)
+    rows, psi_draws = [], {}
     for m in names:
         if m not in kept:
             continue
         ok, name = scored(kept, m), score_name(m)
-        errors = sign_errors(ok, name, test_points)
-        row = {"measure": name, "tau": kendall_tau(ok[name], ok["gap"]), **granulated(ok, name),
-               **_summary_of(errors["sign_error"], "sign_error_")}
-        for s, g in errors.groupby("setting"):
-            row.update(_summary_of(g["sign_error"], f"sign_error_{s}_"))
-        row.update(cells=len(ok), environments=len(errors), cells_left_out=left_out,
-                   cells_without_value=len(kept) - len(ok), varied=", ".join(varying(ok)))
+        if len(ok) < 2:
+            continue
+        mu, gap = ok[name].to_numpy(dtype=float), ok["gap"].to_numpy(dtype=float)
+        settings = varying(ok)
+        hyper = [s for s in settings if s in HYPERPARAMETERS]
+        pairs = {s: _Pairs(ok, s) for s in settings}
+        taus = {s: _group_taus(pairs[s], mu, gap) for s in settings}
+        psi = {s: float(np.nanmean(t)) if np.isfinite(t).any() else math.nan for s, t in taus.items()}
+        row = {"measure": name, "direction": direction(m), "tau": kendall_tau(mu, gap)}
+        # the bootstrap: configurations for tau, groups for each psi_i, environments for the sign errors
+        config = ok.groupby(settings, sort=False).ngroup().to_numpy() if settings else np.zeros(len(ok), int)
+        agree_sum, pair_count = _config_pairs(config, mu, gap)
+        n_config = len(agree_sum)
+        local = np.random.default_rng(rng.integers(1 << 32))
+        tau_b, psi_b = [], {s: [] for s in settings}
+        for _ in range(boot):
+            k = np.bincount(local.integers(n_config, size=n_config), minlength=n_config).astype(float)
+            total = k @ pair_count @ k
+            tau_b.append(float(k @ agree_sum @ k / total) if total else math.nan)
+            for s in settings:
+                t = taus[s][np.isfinite(taus[s])]
+                psi_b[s].append(float(t[local.integers(len(t), size=len(t))].mean()) if len(t) else math.nan)
+        row["tau_low"], row["tau_high"] = _interval(tau_b)
+        for label, chosen in (("Psi", hyper), ("Psi_all", settings)):
+            values = [psi[s] for s in chosen if math.isfinite(psi[s])]
+            row[label] = float(np.mean(values)) if values else math.nan
+            draws = np.nanmean([psi_b[s] for s in chosen], axis=0) if chosen else np.full(boot, math.nan)
+            row[f"{label}_low"], row[f"{label}_high"] = _interval(draws)
+            if label == "Psi":
+                psi_draws[name] = np.asarray(draws, dtype=float)
+        for s in settings:
+            row[f"psi_{s}"] = psi[s]
+            row[f"psi_{s}_low"], row[f"psi_{s}_high"] = _interval(psi_b[s])
+        weights, errors = [], []
+        for s in settings:
+            w, e = _sign_errors(pairs[s], mu, gap, test_points)
+            weights.append(w)
+            errors.append(e)
+            mean, p90, top = _error_summary(w, e)
+            row.update({f"sign_error_{s}_mean": mean, f"sign_error_{s}_p90": p90, f"sign_error_{s}_max": top})
+        w = np.concatenate(weights) if weights else np.zeros(0)
+        e = np.concatenate(errors) if errors else np.zeros(0)
+        row["sign_error_mean"], row["sign_error_p90"], row["sign_error_max"] = _error_summary(w, e)
+        stats = {"mean": [], "p90": [], "max": []}
+        positive = np.flatnonzero(w > 0)
+        for _ in range(boot):
+            pick = positive[local.integers(len(positive), size=len(positive))] if len(positive) else positive
+            for key, value in zip(stats, _error_summary(w[pick], e[pick])):
+                stats[key].append(value)
+        for key, values in stats.items():
+            row[f"sign_error_{key}_low"], row[f"sign_error_{key}_high"] = _interval(values)
+        row.update(cells=len(ok), environments=int(sum(p.differ.sum() for p in pairs.values())),
+                   weighted_environments=int((w > 0).sum()), cells_left_out=left_out,
+                   cells_without_value=len(kept) - len(ok), varied=", ".join(settings))
         rows.append(row)
-    return pd.DataFrame(rows).sort_values("Psi", ascending=False, na_position="last").reset_index(drop=True)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table = table.sort_values("Psi", ascending=False, na_position="last").reset_index(drop=True)
+    table["separated_from"] = [_separated(name, psi_draws) for name in table["measure"]]
+    return table
 
 
-def sign_error_table(summary: pd.DataFrame, test_points: int = 10_000) -> pd.DataFrame:
-    """Every environment's weighted sign error per measure (the distribution Dziugaite et al. plot)."""
-    cells = cell_settings(summary)
-    kept = cells[cells["status"] == "fitted"] if "status" in cells else cells
+def _separated(name: str, draws: dict[str, np.ndarray]) -> str:
+    """The measures whose Psi this one's is told apart from: the bootstrap interval of the
+    difference (the same replicates) excludes 0."""
     out = []
-    names = {score_name(m): m for m in summary["measure"].unique()}
-    for name in rank_measures(summary, test_points)["measure"]:
-        ok = scored(kept, names[name])
-        out.append(sign_errors(ok, name, test_points).assign(measure=name))
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["setting", "weight", "sign_error", "measure"])
+    for other, d in draws.items():
+        if other == name:
+            continue
+        diff = draws[name] - d
+        low, high = _interval(diff)
+        if np.isfinite(low) and (low > 0 or high < 0):
+            out.append(other)
+    return ", ".join(out)
+
+
+def power(summary: pd.DataFrame, test_points: int = 10_000) -> pd.DataFrame:
+    """Per varied setting: the groups, the environments (pairs inside them) and how many of their gap
+    differences exceed the test set's noise: 2 binomial standard errors of the difference
+    (sqrt(e1 (1 - e1) / m + e2 (1 - e2) / m)), and a positive Hoeffding weight (SPEC 1.7)."""
+    cells = cell_settings(summary)
+    kept = cells[cells["status"] == "fitted"].reset_index(drop=True) if "status" in cells else cells
+    rows = []
+    for s in varying(kept):
+        pairs = _Pairs(kept, s)
+        a, b = pairs.a[pairs.differ], pairs.b[pairs.differ]
+        gap, err = kept["gap"].to_numpy(dtype=float), kept["test_error"].to_numpy(dtype=float)
+        d = np.abs(gap[a] - gap[b])
+        se = np.sqrt((err[a] * (1 - err[a]) + err[b] * (1 - err[b])) / test_points)
+        rows.append({"setting": s, "kind": "hyperparameter" if s in HYPERPARAMETERS else "environment",
+                     "groups": len(pairs.groups), "environments": len(d),
+                     "median |d gap|": float(np.median(d)) if len(d) else math.nan,
+                     "median 2 SE": float(np.median(TWO_SE * se)) if len(d) else math.nan,
+                     "beyond 2 SE": float(np.mean(d > TWO_SE * se)) if len(d) else math.nan,
+                     "positive Hoeffding weight": float(np.mean(hoeffding_weight(d, test_points) > 0)) if len(d) else math.nan})
+    return pd.DataFrame(rows)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from gengap.atomic import read_parquet, save_parquet, save_text
 from gengap.registry import Registry
-from gengap.report.ranking import rank_measures
+from gengap.report.ranking import power as ranking_power_of, rank_measures
 
 TABLES: Registry = Registry("table")
 KEYS = ["dataset", "model", "reg", "n"]
@@ -89,13 +89,62 @@ def rademacher(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
     return out.reset_index()
 
 
+BATCH_MAP_MEASURES = ("test_error", "dist_init", "bartlett17", "bartlett17_numerator", "neyshabur18_init",
+                      "neyshabur18_init_numerator")
+
+
+@TABLES.register("batch_map")
+def batch_map(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+    """Nagarajan & Kolter's claim against the batch size: per batch size (a regularization setting
+    of the suite), the log-log slope against n of each bound, its numerator, the distance from
+    initialization and the test error, over seeds with its 95 % interval (``gengap.report.slopes``),
+    on the n every batch size was trained at; and, per quantity, the batch sizes between which
+    its slope changes sign (``crossing``: the geometric interpolation of where it is 0)."""
+    from gengap.report.slopes import slopes
+
+    df = summary[summary["measure"].isin(BATCH_MAP_MEASURES)]
+    common = set.intersection(*(set(g["n"]) for _, g in df.groupby("reg"))) if len(df) else set()
+    df = df[df["n"].isin(common)]
+    fits = slopes(df).query("pooled")
+    batch = df.groupby("reg")["batch_size"].first()
+    fits = fits.assign(batch_size=fits["reg"].map(batch)).sort_values(["measure", "batch_size"])
+    rows = []
+    for measure, g in fits.groupby("measure", sort=False):
+        crossing = ""
+        b, s = g["batch_size"].to_numpy(float), g["slope"].to_numpy(float)
+        for i in range(len(g) - 1):
+            if s[i] * s[i + 1] < 0:  # linear in log batch size between the two
+                t = s[i] / (s[i] - s[i + 1])
+                crossing = f"{b[i]:g}..{b[i + 1]:g} (~{math.exp(math.log(b[i]) + t * math.log(b[i + 1] / b[i])):.2g})"
+        for r in g.itertuples():
+            rows.append({"measure": measure, "batch_size": int(r.batch_size), "slope": r.slope, "ci_low": r.ci_low,
+                         "ci_high": r.ci_high, "seeds": r.seeds, "n": ", ".join(map(str, sorted(common))),
+                         "crossing": crossing})
+    return pd.DataFrame(rows, columns=["measure", "batch_size", "slope", "ci_low", "ci_high", "seeds", "n", "crossing"])
+
+
 @TABLES.register("measure_ranking")
 def measure_ranking(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
-    """Every measure of the suite ranked by how it tracks the generalization gap across the cells:
-    Kendall's tau, the granulated Kendall Psi with each psi_i, robust sign errors (mean, 90th
-    percentile, max; per varied setting), and the cells and environments behind them
-    (``gengap.report.ranking``)."""
-    return rank_measures(summary)
+    """Every measure of the suite ranked by how it tracks the generalization gap across the cells,
+    each score with its 95 % bootstrap interval: its direction, Kendall's tau, the granulated
+    Kendall Psi over the hyperparameters (and over every varied setting), each psi_i, the
+    Hoeffding-weighted sign errors (mean, 90th percentile, max; per varied setting), the cells and
+    environments behind them, and the measures its Psi is separated from (``gengap.report.ranking``)."""
+    table = rank_measures(summary)
+    if table.empty:
+        return table
+    first = ["measure", "direction", "Psi", "Psi_low", "Psi_high", "tau", "tau_low", "tau_high", "Psi_all",
+             "Psi_all_low", "Psi_all_high", "sign_error_mean", "sign_error_mean_low", "sign_error_mean_high",
+             "sign_error_p90", "sign_error_max", "cells", "environments", "weighted_environments", "separated_from"]
+    return table[first + [c for c in table if c not in first]]
+
+
+@TABLES.register("ranking_power")
+def ranking_power(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+    """Whether the grid can rank measures at all: per varied setting, its groups and environments,
+    and the share of environments whose gap difference exceeds the test set's noise (2 binomial
+    standard errors; a positive Hoeffding weight) (``gengap.report.ranking.power``)."""
+    return ranking_power_of(summary)
 
 
 def write_table(name: str, summary_path: str, parquet_path: str, markdown_path: str, delta: float = 0.01,

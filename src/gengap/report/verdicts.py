@@ -146,7 +146,7 @@ def decide(row: dict, rows=()) -> tuple[str, str]:
             else OTHER), note
 
 
-CLAIM = ["paper", "source", "claim"]  # what makes rows of the paper values one claim
+CLAIM = ["paper", "source", "claim", "paper_model"]  # what makes rows of the paper values one claim
 SEVERITY = (CONTRADICTED, INCONCLUSIVE, OTHER, REPRODUCED)  # a claim's verdict: its worst decided variant
 
 
