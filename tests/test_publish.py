@@ -65,3 +65,25 @@ def test_refresh_recomputes_a_published_run_from_its_own_summaries(tmp_path):
     assert "over seeds with a 95 % interval" in (dest / "overview.md").read_text()
     assert "recomputed at" in (dest / "RUN.md").read_text() and not kept
     assert (dest / "figures/bounds_vs_n/bounds_vs_n.png") in files
+
+
+def test_the_published_quick_overview_is_what_this_code_writes_from_its_summaries():
+    """docs/results/quick (the README's "what to expect") may not go stale: its overview and its
+    paper-vs-gengap table are what the current code makes of its own published summaries."""
+    import pandas as pd
+
+    from gengap.config import read_yaml, run_commands
+    from gengap.publish import REPO, PAPER_VALUES, _kinds
+    from gengap.report.overview import overview
+    from gengap.report.paper import compare, to_markdown
+
+    dest = REPO / "docs/results/quick"
+    paths = sorted(p for p in (dest / "summary").glob("*.parquet") if not p.stem.endswith("_slopes"))
+    summaries = {p.stem: pd.read_parquet(p) for p in paths}
+    slopes = {s: pd.read_parquet(dest / "summary" / f"{s}_slopes.parquet") for s in summaries
+              if (dest / "summary" / f"{s}_slopes.parquet").is_file()}
+    table = compare(pd.read_csv(PAPER_VALUES, dtype=str), summaries, slopes)
+    commands = run_commands(read_yaml(REPO / "config.yaml"), sorted(set(table["suite"])))
+    assert (dest / "paper_vs_gengap.md").read_text() == to_markdown(table, commands)
+    assert (dest / "overview.md").read_text() == overview(summaries, _kinds(dest, list(summaries)), slopes, table)
+    assert "(alexnet_c8)" in (dest / "overview.md").read_text()  # model names whole, not their first letter

@@ -7,6 +7,8 @@ pipeline saves it as PNG and PDF under ``results/figures/<suite>/<name>.{png,pdf
 from __future__ import annotations
 
 import importlib
+import math
+import re
 import os
 import textwrap
 from pathlib import Path
@@ -16,6 +18,7 @@ import pandas as pd
 
 from gengap.atomic import atomic_path, read_parquet
 from gengap.registry import Registry
+from gengap.report.format import number
 from gengap.report.paper import compare
 from gengap.report.verdicts import claims, verdict_counts
 from gengap.report.ranking import rank_measures
@@ -119,8 +122,14 @@ def _layout_with_legends_below(fig, axes) -> None:
     for ax in axes:
         below = ax.xaxis.get_tightbbox(fig.canvas.get_renderer())
         top = ax.transAxes.inverted().transform((0, below.y0))[1]  # the axis's lowest text, in axes fractions
-        sns.move_legend(ax, "upper left", bbox_to_anchor=(0.0, top - 0.03), ncol=2, frameon=False, fontsize=7,
+        # one column: a legend of several sections (hue, style) keeps each header above its entries
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(0.0, top - 0.03), ncol=1, frameon=False, fontsize=7,
                         title_fontsize=7)
+
+
+def natural(text: str) -> list:
+    """A sort key that orders b4 before b16 (numbers by value)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(text))]
 
 
 def _size(columns: int, rows: int = 1, height: float = 3.0) -> dict:
@@ -129,12 +138,15 @@ def _size(columns: int, rows: int = 1, height: float = 3.0) -> dict:
     return {"height": height, "aspect": aspect}
 
 
+INPUT_CORRUPTIONS = ("shuffled_pixels", "random_pixels", "gaussian")
+
+
 @figure("label_noise")
 def label_noise(summary: pd.DataFrame, history: pd.DataFrame):
     """Test error (top) and training accuracy (bottom) against label corruption p, one line per
-    model, input corruptions as points at the right (Zhang et al. Fig. 1c). Expected: training
-    accuracy 1 at every p; test error rising smoothly from its value at p = 0 to chance (dotted) at
-    p = 1."""
+    model; the corruptions of the inputs at the right, one point per model each (Zhang et al. Fig.
+    1c). Expected: training accuracy 1 at every p; test error rising smoothly from its value at
+    p = 0 to chance (dotted) at p = 1."""
     df = summary[summary["measure"].isin(["test_error", "train_error"]) & (summary["draw"] == 1)].copy()
     if df[df["label_noise"].notna()].empty:
         raise ValueError("no label-corruption cells (true, labels@p, random_labels) in this suite")
@@ -144,28 +156,38 @@ def label_noise(summary: pd.DataFrame, history: pd.DataFrame):
     df["panel"] = panels(df, ("dataset", "reg"))
     curves = df[df["label_noise"].notna()]
     cols = curves["panel"].nunique()
-    # equal values (training accuracy 1 everywhere) stay visible: each model a little to the side
-    models = sorted(curves["model"].unique())
-    curves = curves.assign(label_noise=curves["label_noise"] + curves["model"].map(
-        {m: 0.012 * (i - (len(models) - 1) / 2) for i, m in enumerate(models)}))
-    g = sns.relplot(data=curves, x="label_noise", y="value", hue="model", style="model", row="quantity",
-                    col="panel", kind="line", markers=True, dashes=False, errorbar=_errorbar(curves),
-                    facet_kws={"sharey": "row", "margin_titles": True}, **_size(cols, 2, 2.6))
+    models = sorted(df["model"].unique())
+    palette = dict(zip(models, sns.color_palette("deep", len(models))))
+    offset = {m: 0.012 * (i - (len(models) - 1) / 2) for i, m in enumerate(models)}  # equal values stay visible
+    curves = curves.assign(label_noise=curves["label_noise"] + curves["model"].map(offset))
+    g = sns.relplot(data=curves, x="label_noise", y="value", hue="model", hue_order=models, palette=palette,
+                    style="model", kind="line", markers=True, dashes=False, errorbar=_errorbar(curves), row="quantity",
+                    row_order=["test error", "training accuracy"], col="panel", facet_kws={"sharey": "row", "margin_titles": True}, **_size(cols, 2, 2.9))
     inputs = df[df["label_noise"].isna() & (df["corruption"] != "rademacher")]
-    labels = {}
+    names = [c for c in INPUT_CORRUPTIONS if c in set(inputs["corruption"])]
+    names += sorted(set(inputs["corruption"]) - set(names))
+    x_of = {c: 1.35 + 0.5 * i for i, c in enumerate(names)}
+    short = {"shuffled_pixels": "shuffled\npixels", "random_pixels": "random\npixels", "gaussian": "Gauss-\nian"}
     for (quantity, panel), ax in g.axes_dict.items():
         if quantity == "test error":
             ax.axhline(0.9, color="grey", lw=0.8, ls=":")
             ax.text(0.0, 0.91, "chance (10 classes)", fontsize=7, color="grey")
         points = inputs[(inputs["quantity"] == quantity) & (inputs["panel"] == panel)]
-        means = points.groupby("corruption")["value"].mean().round(2)
-        for v in means.unique():
-            ax.plot(1.12, v, marker="D", color="black", ls="none", ms=4)
-        ax.set_xlim(-0.05, 1.45)
-        labels[ax] = {v: [n.replace("_", " ") for n in names]  # one label for corruptions at the same value
-                      for v, names in means.groupby(means).groups.items()}
-    for ax, points in labels.items():  # once every panel of a shared axis is drawn: its final limits
-        _label_points(ax, 1.12, points)
+        for (model, corruption), v in points.groupby(["model", "corruption"])["value"].mean().items():
+            ax.plot(x_of[corruption] + 3 * offset[model], v, marker="D", color=palette[model], ls="none", ms=4)
+        if names:
+            ax.axvline(1.12, color="lightgrey", lw=0.8)
+        ticks = [0, 0.5, 1.0]
+        ax.set_xticks(ticks + [x_of[c] for c in names], [f"{t:g}" for t in ticks] + [short.get(c, c) for c in names])
+        for tick in ax.get_xticklabels()[len(ticks):]:
+            tick.set(fontsize=6, linespacing=0.95)
+        ax.set_xlim(-0.05, (max(x_of.values()) if names else 1.0) + 0.15)
+    accuracy = df.loc[df["quantity"] == "training accuracy", "value"]
+    for (quantity, panel), ax in g.axes_dict.items():
+        if quantity == "training accuracy":  # 0.9..1: 16 of 50,000 points unfitted is no collapse
+            ax.set_ylim(min(0.9, float(accuracy.min()) - 0.02), 1.005)
+            lowest = df[(df["quantity"] == quantity) & (df["panel"] == panel)]["value"].min()
+            ax.text(0.02, 0.05, f"lowest {number(lowest)}", transform=ax.transAxes, fontsize=7, color="grey")
     g.set_axis_labels("label corruption p", "")
     g.set_titles(row_template="", col_template="{col_name}")
     for (quantity, _), ax in g.axes_dict.items():
@@ -174,27 +196,6 @@ def label_noise(summary: pd.DataFrame, history: pd.DataFrame):
     _legend_outside(g)
     _title(g.figure, "fitting label noise: training accuracy and test error", df)
     return g.figure
-
-
-def _label_points(ax, x: float, labels: dict[float, list[str]]) -> None:
-    """Label points at ``x`` (value: names, one name per line) to their right, the labels moved
-    apart vertically where they would overlap and kept inside the panel."""
-    low, high = ax.get_ylim()
-    line = 6 * 1.8 / 72 / (ax.get_position().height * ax.figure.get_figheight())  # a 6-point line and room, in axis heights
-    placed = []  # (label's centre as a fraction of the axis height, value, names), top first
-    for v, names in sorted(labels.items(), reverse=True):
-        centre = (v - low) / (high - low)
-        if placed:
-            above, _, above_names = placed[-1]
-            centre = min(centre, above - line * (len(above_names) + len(names)) / 2)
-        placed.append((centre, v, names))
-    shift = max(0.0, line * len(placed[-1][2]) / 2 - placed[-1][0]) if placed else 0.0  # off the bottom: all up
-    left, right = ax.get_xlim()
-    gap = 5 / 72 / (ax.get_position().width * ax.figure.get_figwidth()) * (right - left)  # 5 points, in data units
-    for centre, v, names in placed:
-        ax.annotate("\n".join(names), (x, v), xytext=(x + gap, centre + shift),
-                    textcoords=("data", "axes fraction"), fontsize=6, va="center", linespacing=1.0,
-                    arrowprops=dict(arrowstyle="-", color="grey", lw=0.5, shrinkA=0, shrinkB=2))
 
 
 @figure("loss_curves")
@@ -215,8 +216,8 @@ def loss_curves(summary: pd.DataFrame, history: pd.DataFrame):
                     style_order=order, col="panel", col_wrap=cols if h["panel"].nunique() > 1 else None,
                     kind="line", errorbar=_errorbar(h), palette="tab10", facet_kws={"sharex": False, "sharey": False},
                     **_size(cols, height=2.8))
-    g.set(yscale="log")
-    g.set_axis_labels("optimizer steps", "average training loss")
+    g.set(xscale="log", yscale="log")  # log steps: a fast curve (true labels) is not squeezed into the first pixels
+    g.set_axis_labels("optimizer steps (log scale)", "average training loss")
     g.set_titles("{col_name}")
     _legend_outside(g)
     _title(g.figure, "training loss of every corruption", h)
@@ -409,15 +410,74 @@ def _panels_against_n(summary: pd.DataFrame, measures: list[str], title: str, bo
     return g.figure
 
 
+FOREST_ORDER = ("test_error", "dist_init", "dist_s2", "spectral_product", "frobenius_product")
+
+
 @figure("bounds_vs_n")
 def bounds_vs_n(summary: pd.DataFrame, history: pd.DataFrame):
-    """The test error, each bound and each bound's numerator against n, one log-log panel per
-    quantity, seeds as bands, the pooled slope with its 95 % interval in each panel (Nagarajan &
-    Kolter Fig. 1). Expected: the test error falls with n (negative slope) while the bounds grow
-    (positive slopes); a bound at or above the dashed line at 1 says nothing."""
-    quantities = ["test_error"] + with_numerators(BOUND_MEASURES[1:], summary["measure"].unique())
-    return _panels_against_n(summary, quantities, "test error, bounds and their numerators against n",
-                             bounds=[m for m in BOUND_MEASURES if m not in NOT_ERROR_BOUNDS])
+    """Does each quantity grow with n? The log-log slope against n of the test error, the
+    distances and norms, each bound and each bound's numerator, a point with its 95 % interval over
+    seeds (``gengap.report.slopes``), one panel per dataset, model and setting (Nagarajan & Kolter
+    Fig. 1). Expected: the test error falls (slope < 0) while the bounds grow (slope > 0); a bound's
+    numerator must grow faster than sqrt(n) (slope 0.5, dotted) for the bound to grow. A bound
+    above 1 at every n (vacuous) is marked."""
+    from gengap.report.slopes import slopes as fit_slopes
+
+    quantities = [m for m in FOREST_ORDER if m in set(summary["measure"])]
+    quantities += with_numerators(BOUND_MEASURES[1:], summary["measure"].unique())
+    df = summary[summary["measure"].isin(quantities)].copy()
+    fits = fit_slopes(df).query("pooled")
+    fits = fits[np.isfinite(fits["slope"])]
+    if fits.empty:
+        raise ValueError(f"none of {quantities} has a slope in this suite's summary")
+    fits = fits.assign(setting=panels(fits, ("dataset", "model", "reg")))
+    settings = sorted(fits["setting"].unique(), key=natural)
+    shown = [q for q in quantities if q in set(fits["measure"])]
+    missing = [q for q in quantities if q not in shown]
+    cols = min(len(settings), 4)
+    rows = math.ceil(len(settings) / cols)
+    fig, axes = plt.subplots(rows, cols, squeeze=False, sharey=True, sharex=True,
+                             figsize=(WIDTH, min(0.19 * len(shown) * rows + 1.2 * rows + 0.6, 8.5)))
+    y = {q: len(shown) - 1 - i for i, q in enumerate(shown)}
+    kinds = {q: ("test error" if q == "test_error" else "numerator" if q.endswith("_numerator")
+                 else "bound" if q in BOUND_MEASURES else "norm or distance") for q in shown}
+    colors = {"test error": "black", "norm or distance": "tab:green", "bound": "tab:red", "numerator": "tab:orange"}
+    error_bounds = set(BOUND_MEASURES) - NOT_ERROR_BOUNDS
+    for ax, setting in zip(axes.flat, settings):
+        mine = fits[fits["setting"] == setting].set_index("measure")
+        cells = df[panels(df, ("dataset", "model", "reg")) == setting] if len(settings) > 1 else df
+        for q in shown:
+            if q not in mine.index:
+                continue
+            r = mine.loc[q]
+            low, high = (r["ci_low"], r["ci_high"]) if np.isfinite(r["ci_low"]) else (r["slope"], r["slope"])
+            ax.errorbar(r["slope"], y[q], xerr=[[r["slope"] - low], [high - r["slope"]]], fmt="o", ms=4,
+                        color=colors[kinds[q]], ecolor=colors[kinds[q]], elinewidth=1.2, capsize=2)
+            values = cells.loc[cells["measure"] == q, "value"]
+            if q in error_bounds and len(values) and (values > 1).all():
+                ax.text(high, y[q], "  > 1", fontsize=6, color="firebrick", va="center")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.axvline(0.5, color="grey", lw=0.8, ls=":")
+        seeds = int(mine["seeds"].max()) if "seeds" in mine else 1
+        ns = sorted(cells["n"].unique())
+        ax.set_title(f"{setting}\nn = {ns[0]}..{ns[-1]}, {seeds} seed{'s' if seeds != 1 else ''}" if setting
+                     else f"n = {ns[0]}..{ns[-1]}, {seeds} seed{'s' if seeds != 1 else ''}", fontsize=7.5)
+        ax.set_xlabel("slope of log(value) against log(n)\n← falls with n | grows with n →", fontsize=7.5)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(settings):]:
+        ax.set_visible(False)
+    axes[0][0].set_yticks([y[q] for q in shown], [label(q) for q in shown], fontsize=7)
+    axes[0][0].set_ylim(-0.7, len(shown) - 0.3)
+    handles = [plt.Line2D([], [], marker="o", ls="none", color=c, label=k) for k, c in colors.items()
+               if k in kinds.values()]
+    handles.append(plt.Line2D([], [], color="grey", ls=":", label="slope 0.5 (sqrt n)"))
+    _title(fig, "does each quantity grow with n? (95 % intervals over seeds; '> 1': a vacuous bound)", summary)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    if missing:
+        add_notes(fig, ["no finite positive values to fit: " + ", ".join(label(m) for m in missing)])
+    return fig
 
 
 @figure("distances_vs_n")
@@ -500,12 +560,15 @@ def kernel(summary: pd.DataFrame, history: pd.DataFrame | None):
     sns.lineplot(data=df, x="n", y="test_error", hue="kernel function", style="data", markers=True, ax=axes[0],
                  errorbar=_errorbar(df))
     axes[0].set(xscale="log", title="test error (training error 0)", xlabel="training set size n", ylabel="test error")
+    if "mnist" in set(df["dataset"]):
+        axes[0].plot([60_000], [0.012], marker="*", ms=10, color="black", ls="none", label="paper: 1.2 %, MNIST, n = 60,000")
+        axes[0].legend(*axes[0].get_legend_handles_labels())
     sns.lineplot(data=df, x="n", y="rkhs_norm", hue="kernel function", style="data", markers=True, ax=axes[1],
                  errorbar=_errorbar(df), legend=False)
     axes[1].set(xscale="log", yscale="log", title="RKHS norm √(αᵀKα)", xlabel="training set size n", ylabel="")
     if len(sgd):
         sns.lineplot(data=sgd, x="n", y="relative_distance", marker="o", ax=axes[2], errorbar=None)
-        axes[2].set(yscale="log", title="SGD from 0 vs the min-norm solution", xlabel="points n (d > n)",
+        axes[2].set(yscale="log", title="SGD from 0 vs min-norm", xlabel="points n (d > n)",
                     ylabel="‖w_SGD − w_min‖ / ‖w_min‖")
     _title(fig, "minimum-norm kernel interpolation", df)
     _layout_with_legends_below(fig, axes[:1])

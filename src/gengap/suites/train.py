@@ -56,8 +56,10 @@ def _setting_keys(summary: pd.DataFrame) -> list[str]:
     return [k for k in ("dataset", "model", "reg") if k == "model" or (k in summary and summary[k].nunique() > 1)]
 
 
-def _setting_name(keys: list[str], values: tuple) -> str:
-    named = dict(zip(keys, values))
+def _setting_name(keys: list[str], values) -> str:
+    """``mnist mlp_1x512 (wd)``; ``values`` one per key (a lone key's group label is not a tuple in
+    every pandas call: a string must not be read as its letters)."""
+    named = dict(zip(keys, values if isinstance(values, tuple) else (values,)))
     return " ".join(str(named[k]) for k in ("dataset", "model") if k in named) + (f" ({named['reg']})" if "reg" in named else "")
 
 
