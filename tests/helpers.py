@@ -11,8 +11,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def shared_data_root() -> Path:
-    """The torchvision data root holding MNIST and Fashion-MNIST ($GENGAP_DATA_ROOT or ../shared/data)."""
-    return Path(os.environ.get("GENGAP_DATA_ROOT") or REPO.parent / "shared" / "data").resolve()
+    """The torchvision data root holding MNIST and Fashion-MNIST: $GENGAP_DATA_ROOT, else
+    ../shared/data where it holds them, else the checkout's data/ (where torchvision downloads)."""
+    if os.environ.get("GENGAP_DATA_ROOT"):
+        return Path(os.environ["GENGAP_DATA_ROOT"]).resolve()
+    shared = REPO.parent / "shared" / "data"
+    return (shared if (shared / "MNIST" / "raw").is_dir() else REPO / "data").resolve()
 
 
 def synthetic_dataset(n_train=600, n_test=100, shape=(3, 8, 8), num_classes=10, seed=0) -> dict:

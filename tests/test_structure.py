@@ -163,3 +163,35 @@ def test_report_jobs_import_no_torch():
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              env={"PYTHONPATH": str(REPO / "src")}).stdout.strip()
         assert out == "False", f"workflow/scripts/{script}.py imports torch through {modules}"
+
+
+def test_the_configuration_page_is_written_from_the_schema():
+    from gengap.config_doc import render
+
+    assert (REPO / "docs/configuration.md").read_text() == render(), \
+        "docs/configuration.md is stale: python -m gengap.config_doc > docs/configuration.md"
+
+
+def test_the_readme_is_a_landing_page_whose_links_resolve():
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    assert len(readme.splitlines()) <= 160
+    for target in re.findall(r"\]\(([^)#]+)\)", readme):
+        if not target.startswith("http"):
+            assert (REPO / target).exists(), f"README links to {target}, which does not exist"
+    for page in (REPO / "docs").glob("*.md"):
+        for target in re.findall(r"\]\(([^)#]+)\)", page.read_text()):
+            if not target.startswith("http"):
+                assert (page.parent / target).exists(), f"{page.name} links to {target}, which does not exist"
+
+
+def test_ci_runs_the_readmes_test_command_as_written():
+    """.ci/run takes the command from the README (the line after "# 2. run the tests"), so the
+    two cannot drift, and runs it without a data root of its own (the tests find the data as a
+    user's run would)."""
+    readme = (REPO / "README.md").read_text().splitlines()
+    command = readme[readme.index(next(l for l in readme if l.startswith("# 2. run the tests"))) + 1]
+    assert "pytest" in command and "GENGAP_DATA_ROOT" not in command
+    ci = (REPO / ".ci/run").read_text()
+    assert "/^# 2\\. run the tests/" in ci and 'env -u GENGAP_DATA_ROOT bash -c "$test_command"' in ci

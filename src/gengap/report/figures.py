@@ -20,7 +20,7 @@ from gengap.atomic import atomic_path, read_parquet
 from gengap.registry import Registry
 from gengap.report.format import number
 from gengap.report.paper import compare
-from gengap.report.verdicts import claims, verdict_counts
+from gengap.report.verdicts import claim_count, claims, verdict_counts
 from gengap.report.ranking import rank_measures
 from gengap.report.slopes import fit_slope, over_seeds, seed_curve
 from gengap.report.tables import rademacher as rademacher_table
@@ -284,7 +284,7 @@ def verdict_line(paper_values_path: str | None, suite: str, summary: pd.DataFram
     if values.empty:
         return ""
     decided = claims(compare(values, {suite: summary}, {suite: slopes}))
-    return f"paper vs gengap, {len(decided)} claims: " + verdict_counts(decided)
+    return f"paper vs gengap, {claim_count(decided)}: " + verdict_counts(decided)
 
 
 def draw_figure(name: str, summary_path: str, history_path: str | None, png_path: str, pdf_path: str,
@@ -600,7 +600,7 @@ def time_to_fit(summary: pd.DataFrame, history: pd.DataFrame):
     g.set_titles("{col_name}")
     _legend_outside(g)
     accuracy = summary["fit_accuracy"].dropna().iloc[0] if "fit_accuracy" in summary and summary["fit_accuracy"].notna().any() else 1.0
-    _title(g.figure, f"time to fit: steps to {accuracy:.2%} training accuracy, relative to true labels", df)
+    _title(g.figure, f"time to fit: steps to {accuracy * 100:g} % training accuracy, relative to true labels", df)
     return g.figure
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gengap.atomic import read_parquet, save_text
-from gengap.report.verdicts import claims, verdict_counts
+from gengap.report.verdicts import claim_count, claims, verdict_counts
 from gengap.suites import KINDS
 
 HEADER = "| suite | what it shows (measured) | the papers' claims |\n| --- | --- | --- |\n"
@@ -22,7 +22,7 @@ def overview(summaries: dict[str, pd.DataFrame], kinds: dict[str, str],
     lines = []
     for suite, summary in summaries.items():
         mine = claims(paper[paper["suite"] == suite]) if paper is not None else pd.DataFrame()
-        verdicts = f"{len(mine)} claims: {verdict_counts(mine)}" if len(mine) else "none stated"
+        verdicts = f"{claim_count(mine)}: {verdict_counts(mine)}" if len(mine) else "none stated"
         lines.append(f"| `{suite}` | {KINDS[kinds[suite]].describe(summary, slopes.get(suite))} | {verdicts} |")
     return HEADER + "\n".join(lines) + "\n"
 

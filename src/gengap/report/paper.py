@@ -25,7 +25,7 @@ from gengap.atomic import read_json, read_parquet, save_parquet, save_text
 from gengap.registry import Registry
 from gengap.report.format import number
 from gengap.report.tables import rademacher, table1
-from gengap.report.verdicts import CLAIM, NOT_RUN, VERDICTS, claims, decide, rule_text, verdict_counts
+from gengap.report.verdicts import CLAIM, NOT_RUN, VERDICTS, claim_count, claims, decide, rule_text, verdict_counts
 
 QUANTITIES: Registry = Registry("paper quantity")
 COLUMNS = ["verdict", "note", "rule", "paper", "source", "claim", "paper_model", "model", "setting", "paper_data", "paper_value",
@@ -222,7 +222,7 @@ def shown_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def heading(table: pd.DataFrame) -> str:
-    return f"Verdicts of {len(claims(table))} claims: {verdict_counts(claims(table))}."
+    return f"Verdicts of {claim_count(claims(table))}: {verdict_counts(claims(table))}."
 
 
 def to_html(shown: pd.DataFrame, head: str = "", idle: list[str] = ()) -> str:

@@ -202,6 +202,11 @@ def _variant_text(row) -> str:
     return f"{where}: {value}{scale} → {row['verdict']}{note}"
 
 
+def claim_count(table: pd.DataFrame) -> str:
+    """``1 claim``, ``5 claims``."""
+    return f"{len(table)} claim{'s' if len(table) != 1 else ''}"
+
+
 def verdict_counts(table: pd.DataFrame, column: str = "verdict") -> str:
     """``3 reproduced, 2 holds on other data, 1 contradicted, 4 inconclusive, 5 not run``."""
     counts = table[column].value_counts()
