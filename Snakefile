@@ -10,7 +10,6 @@ import os
 import sys
 from pathlib import Path
 
-from snakemake.logging import logger
 from snakemake.utils import min_version
 
 # This checkout's own gengap, for the workflow and every job it starts, whatever else is installed
@@ -25,7 +24,6 @@ except runlock.ForeignSource as err:
     sys.exit(f"gengap: {err}")
 
 import gengap.config as plan
-from gengap.cluster import check_slurm_executor
 from gengap.data.sources import absolute_data_root_env
 
 absolute_data_root_env()  # a relative GENGAP_DATA_ROOT means the folder the run was started from
@@ -92,17 +90,5 @@ rule all:
 # Before the first job: a SLURM cluster that could not report finished jobs would make Snakemake
 # wait forever, so stop now with what to change (gengap.cluster); the results folder is this
 # run's alone until it ends (gengap.runlock); warm jobs only where every job runs on this host.
-def start_run():
-    check_slurm_executor(workflow)
-    try:
-        warning = runlock.claim(config["results_dir"], os.getcwd())
-    except runlock.FolderInUse as err:
-        sys.exit(f"gengap: {err}")
-    if warning:
-        logger.warning(f"gengap: {warning}")
-    if not workflow.local_exec:
-        config["warm_jobs"] = False
-
-
 onstart:
     start_run()

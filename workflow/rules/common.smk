@@ -3,12 +3,16 @@
 # how its cells run come from its kind (gengap.suites.KINDS).
 
 import functools
+import os
+import sys
 
 from snakemake.logging import logger
 
 import torch
 
+import gengap.runlock as runlock
 from gengap.cell import Cell
+from gengap.cluster import check_slurm_executor
 from gengap.config import kind_of, measure_options, suite_cells, training_settings
 from gengap.data.corruptions import CORRUPTIONS, parse_corruption
 from gengap.data.identity import data_identity
@@ -25,6 +29,19 @@ from gengap.train.losses import LOSSES
 from gengap.train.stopping import STOP_RULES
 
 R = config["results_dir"]
+
+
+# At the start of a run (onstart, not a dry run or a cluster node's job; see the Snakefile).
+def start_run():
+    check_slurm_executor(workflow)
+    try:
+        warning = runlock.claim(config["results_dir"], os.getcwd())
+    except runlock.FolderInUse as err:
+        sys.exit(f"gengap: {err}")
+    if warning:
+        logger.warning(f"gengap: {warning}")
+    if not workflow.local_exec:
+        config["warm_jobs"] = False
 
 
 # Jobs that will train on a GPU declare it (resources: gpu), so a profile can cap them locally and
