@@ -52,8 +52,8 @@ except plan.ConfigError as err:
     sys.exit(f"gengap: bad configuration:\n{err}")
 
 
-# The report opens on the verdict table of this run (workflow/report/workflow.rst shows it).
-_verdicts = Path(config["results_dir"]) / "paper_vs_gengap.html"
+# The report opens on this run's verdicts, one line per claim (workflow/report/workflow.rst shows it).
+_verdicts = Path(config["results_dir"]) / "paper_vs_gengap_landing.html"
 if _verdicts.exists():
     config["report_landing"] = _verdicts.read_text()
 

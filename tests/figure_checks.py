@@ -15,16 +15,26 @@ from gengap.report.figures import DPI, FIGURES, WIDTH, panels, plt, tidy_log_axe
 MAX_PIXELS = int(WIDTH * DPI)  # the width the report shows without scaling (1,350 pixels)
 
 
+MAX_HEIGHT = 1000  # the report centres a figure in its pane: a taller one loses its top (and title)
+
+
 def png_width(path: Path) -> int:
     return struct.unpack(">I", Path(path).read_bytes()[16:20])[0]
+
+
+def png_height(path: Path) -> int:
+    return struct.unpack(">I", Path(path).read_bytes()[20:24])[0]
 
 
 def check_figure(name: str, summary: pd.DataFrame, history: pd.DataFrame | None, png: Path | None = None) -> None:
     if png is not None:
         assert png_width(png) <= MAX_PIXELS, f"{png}: {png_width(png)} pixels wide"
+        assert png_height(png) <= MAX_HEIGHT, f"{png}: {png_height(png)} pixels tall"
     fig = FIGURES[name](summary, history)
     tidy_log_axes(fig)
     fig.canvas.draw()
+    tall = fig.get_tightbbox(fig.canvas.get_renderer()).height * DPI
+    assert tall <= MAX_HEIGHT, f"{name}: {tall:.0f} pixels tall (the report shows at most {MAX_HEIGHT})"
     raw = set(summary.columns) | set(summary.get("measure", pd.Series(dtype=str)).astype(str))
     raw |= set(history.columns) if history is not None else set()
     raw.discard("n")  # "n" is the papers' name too
@@ -60,17 +70,21 @@ def check_run_figures(results: Path, suite: str, names: list[str]) -> None:
 
 MEASURE = """<script>
 (function measure(tries) {  // once the report's app has drawn its landing page
-  const rows = document.querySelectorAll("table.paper-vs-gengap tbody tr").length;
-  if (!rows && tries > 0) { setTimeout(() => measure(tries - 1), 200); return; }
+  const rows = document.querySelectorAll("ul.paper-vs-gengap-landing li").length;
+  const head = document.querySelector("p.paper-vs-gengap-heading");
+  if ((!rows || !head) && tries > 0) { setTimeout(() => measure(tries - 1), 200); return; }
   const root = document.scrollingElement || document.documentElement;
-  document.title = `gengap-layout rows=${rows} scroll=${root.scrollWidth} view=${window.innerWidth}`;
+  const box = head ? head.getBoundingClientRect() : {top: -1, bottom: -1};
+  document.title = `gengap-layout rows=${rows} scroll=${root.scrollWidth} view=${window.innerWidth} ` +
+    `top=${Math.round(box.top)} bottom=${Math.round(box.bottom)} height=${window.innerHeight}`;
 })(50);
 </script>"""
 
 
 def report_layout(report: Path, width: int = 1400) -> dict[str, int] | None:
-    """The report as a browser shows it on landing (headless Chromium, ``width`` pixels wide): rows of
-    the verdict table, the page's scroll width and the window's width; None without Chromium."""
+    """The report as a browser shows it on landing (headless Chromium, ``width`` x 900 pixels): the
+    claims listed, the page's scroll width and the window's width, where the landing's first line
+    (the counts) is in the window (top, bottom) and the window's height; None without Chromium."""
     import re
     import shutil
     import subprocess
@@ -89,6 +103,6 @@ def report_layout(report: Path, width: int = 1400) -> dict[str, int] | None:
                               f"--user-data-dir={tmp}/profile", f"--window-size={width},900",
                               "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
                              capture_output=True, text=True, timeout=120).stdout
-    found = re.search(r"gengap-layout rows=(\d+) scroll=(\d+) view=(\d+)", out)
+    found = re.search(r"gengap-layout rows=(\d+) scroll=(\d+) view=(\d+) top=(-?\d+) bottom=(-?\d+) height=(\d+)", out)
     assert found, "the report did not finish loading in the browser"
-    return dict(zip(("rows", "scroll", "view"), map(int, found.groups())))
+    return dict(zip(("rows", "scroll", "view", "top", "bottom", "height"), map(int, found.groups())))

@@ -246,6 +246,7 @@ def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], 
             + (f"; kept as drawn before: {', '.join(kept)}" if kept else ""))
     run = dest / "RUN.md"
     lines = run.read_text().splitlines() if run.is_file() else ["# Run", ""]
+    lines = [line for line in lines if not line.startswith(note.split(" at ", 1)[0])]  # the last refresh's
     at_line = next((i for i, line in enumerate(lines) if line.startswith("- config:")), len(lines) - 1)
     lines.insert(at_line + 1, note)
     run.write_text("\n".join(lines) + "\n")

@@ -133,6 +133,7 @@ rule paper_vs_gengap:
             caption="../report/paper_vs_gengap.rst",
             category="paper vs gengap",
         ),
+        landing=f"{R}/paper_vs_gengap_landing.html",
     log:
         f"{R}/logs/paper_vs_gengap.log",
     conda:

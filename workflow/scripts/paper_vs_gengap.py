@@ -8,5 +8,6 @@ table = write_paper_table(
     {k.removeprefix("summary_"): v for k, v in inputs.items() if k.startswith("summary_")},
     {k.removeprefix("slopes_"): v for k, v in inputs.items() if k.startswith("slopes_")},
     snakemake.output.parquet, snakemake.output.markdown, snakemake.output.html,
-    {k.removeprefix("read_"): v for k, v in inputs.items() if k.startswith("read_")}, dict(snakemake.params.commands))
+    {k.removeprefix("read_"): v for k, v in inputs.items() if k.startswith("read_")}, dict(snakemake.params.commands),
+    landing_path=snakemake.output.landing)
 log(f"{len(table)} rows: {int(table['gengap_value'].notna().sum())} measured")

@@ -329,7 +329,7 @@ def _variant(summary: pd.DataFrame) -> str:
     if "batch_size" in summary and summary["batch_size"].notna().any():
         parts.append(f"batch {int(summary['batch_size'].dropna().iloc[0])}")
     if "stop_fraction" in summary and summary["stop_fraction"].notna().any():
-        parts.append(f"stop at {summary['stop_fraction'].dropna().iloc[0]:.1%} of points with margin ≥ γ")
+        parts.append(f"stop at {summary['stop_fraction'].dropna().iloc[0] * 100:g} % of points with margin ≥ γ")
     return ", ".join(parts)
 
 
@@ -349,64 +349,62 @@ def slope_text(cells: pd.DataFrame) -> str:
     return f"slope {fit['slope']:+.2f}{interval}"
 
 
-def _panels_against_n(summary: pd.DataFrame, measures: list[str], title: str, bounds=()):
-    """One log-log panel per quantity against n, each on its own y axis (a bound at 1,500 and a
-    test error at 0.02 cannot share one), seeds as bands, one line per dataset and model, and in
-    each panel the pooled log-log slope with its 95 % interval. A bound's panel shows the line at
-    1 when its values reach it, and says so when they stay above it. Quantities without finite
-    positive values are named in the title, not dropped silently."""
+def _relative_against_n(summary: pd.DataFrame, measures: list[str], title: str):
+    """One panel per quantity against n, each value divided by its value at the smallest n (per
+    seed and draw), on one shared log axis: a 5 % change looks like 5 %, and growth is comparable
+    across quantities whatever their units; the panel's title gives the absolute values (first and
+    last n, the mean over seeds) and the slope over seeds with its 95 % interval. Seeds as bands,
+    one line per dataset, model and setting. Quantities without finite positive values are named."""
     every_draw = summary[summary["measure"].isin(measures)].copy()
     every_draw["setting"] = panels(every_draw, ("dataset", "model", "reg"))
-    df = every_draw[every_draw["draw"] == 1].copy()
-    finite = np.isfinite(df["value"]) & (df["value"] > 0)
-    missing = [m for m in measures if m in set(df["measure"]) - set(df.loc[finite, "measure"])]
-    df = df[finite]  # log axes; vacuous (infinite) VC values cannot be drawn
-    if df.empty:
+    finite = np.isfinite(every_draw["value"]) & (every_draw["value"] > 0)
+    missing = [m for m in measures if m in set(every_draw["measure"]) - set(every_draw.loc[finite, "measure"])]
+    every_draw = every_draw[finite]
+    if every_draw.empty:
         raise ValueError(f"none of {measures} has finite positive values in this suite's summary")
-    shown = [m for m in measures if m in set(df["measure"])]
-    settings = sorted(df["setting"].unique())
+    shown = [m for m in measures if m in set(every_draw["measure"])]
+    settings = sorted(every_draw["setting"].unique(), key=natural)
     several = len(settings) > 1
-    slopes = {(m, s): slope_text(g) for (m, s), g in every_draw.groupby(["measure", "setting"]) if m in shown}
-    # one setting: its slope under the quantity's name; several: each in its line's colour inside
-    titles = {m: textwrap.fill(label(m), 22 if several else 28)
-              + ("" if several else f"\n{slopes[m, settings[0]]}") for m in shown}
+    slopes = {(m, s): slope_text(g) for (m, s), g in every_draw.groupby(["measure", "setting"])}
+    df = every_draw[every_draw["draw"] == 1].copy()
+    curve = ["measure", "setting", "seed"]
+    first = df.loc[df.groupby(curve)["n"].idxmin()].set_index(curve)["value"].rename("first")
+    df = df.join(first, on=curve).assign(relative=lambda d: d["value"] / d["first"])
+    def absolute(m):
+        g = df[df["measure"] == m].groupby("n")["value"].mean()
+        return f"{number(g.iloc[0])} → {number(g.iloc[-1])}"
+    titles = {m: textwrap.fill(label(m), 24) + ("" if several else f"\n{absolute(m)}\n{slopes[m, settings[0]]}")
+              for m in shown}
     df["quantity"] = df["measure"].map(titles)
     colors = dict(zip(settings, sns.color_palette("tab10", len(settings))))
     cols = min(len(shown), 4)
-    g = sns.relplot(data=df, x="n", y="value", col="quantity", col_order=[titles[m] for m in shown],
+    g = sns.relplot(data=df, x="n", y="relative", col="quantity", col_order=[titles[m] for m in shown],
                     col_wrap=cols if len(shown) > cols else None, hue="setting" if several else None,
-                    palette=colors if several else None, kind="line", marker="o", errorbar=_errorbar(df),
-                    facet_kws={"sharey": False}, height=2.3,
-                    aspect=min(1.3, (WIDTH - (3.0 if several else 1.2)) / cols / 2.3))
+                    hue_order=settings if several else None, palette=colors if several else None, kind="line",
+                    marker="o", errorbar=_errorbar(df), facet_kws={"sharey": True}, height=2.6,
+                    aspect=min(1.3, (WIDTH - (3.0 if several else 1.2)) / cols / 2.6))
     g.set(xscale="log", yscale="log")
     for m in shown:
         ax = g.axes_dict[titles[m]]
+        ax.axhline(1.0, color="grey", lw=0.6)
         for i, setting in enumerate(settings if several else []):
             if (m, setting) in slopes:
                 ax.text(0.03, 0.97 - 0.1 * i, slopes[m, setting], transform=ax.transAxes, fontsize=6.5,
                         va="top", color=colors[setting])
-        if m in bounds:
-            low, high = ax.get_ylim()
-            if low <= 1.0 <= high:
-                ax.axhline(1.0, color="black", lw=0.8, ls="--")
-            elif low > 1.0:  # in the bottom corner the curve leaves empty: left if it falls, else right
-                falls = fit_slope(df.loc[df["measure"] == m, "n"], df.loc[df["measure"] == m, "value"])["slope"] < 0
-                ax.text(0.03 if falls else 0.97, 0.03, "vacuous (> 1)", transform=ax.transAxes,
-                        fontsize=6, ha="left" if falls else "right", va="bottom", color="firebrick",
-                        bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
         ax.tick_params(axis="x", labelrotation=45, labelsize=7)
         ax.tick_params(axis="y", labelsize=7)
     g.set_titles("{col_name}", size=7.5)
     g.set_axis_labels("training set size n", "")
     for ax in g.axes.flat:
         if ax.get_subplotspec().is_first_col():
-            ax.set_ylabel("value (log scale)")
+            ax.set_ylabel("value ÷ value at the smallest n\n(log scale, shared)")
     if several:
-        g.legend.set_title("data, model")
+        g.legend.set_title("data, model, setting")
         _legend_outside(g)
     variant = _variant(summary)
     note = f"\nnot drawn (no finite value): {', '.join(label(m) for m in missing)}" if missing else ""
     _title(g.figure, f"{title}{' — ' + variant if variant else ''}{note}", df)
+    tidy_log_axes(g.figure)
     return g.figure
 
 
@@ -483,10 +481,11 @@ def bounds_vs_n(summary: pd.DataFrame, history: pd.DataFrame):
 @figure("distances_vs_n")
 def distances_vs_n(summary: pd.DataFrame, history: pd.DataFrame):
     """Distance from initialization, distance between the weights trained on S1 and S2, and the
-    products of the layers' norms, against n, one log-log panel each (Nagarajan & Kolter Fig. 1).
+    products of the layers' norms against n, each relative to its value at the smallest n on one
+    shared log axis, with its absolute values and its slope over seeds (Nagarajan & Kolter Fig. 1).
     Expected: the distances grow with n (positive slopes)."""
-    return _panels_against_n(summary, ["dist_init", "dist_s2", "spectral_product", "frobenius_product"],
-                             "distances and norms of the trained weights against n")
+    return _relative_against_n(summary, ["dist_init", "dist_s2", "spectral_product", "frobenius_product"],
+                               "distances and norms of the trained weights against n, relative to the smallest n")
 
 
 @figure("hypersphere")
@@ -679,7 +678,7 @@ def measure_ranking(summary: pd.DataFrame, history: pd.DataFrame | None):
     ranking = ranking[ranking["Psi"].notna() | ranking["tau"].notna()]
     order = list(ranking["measure"])[::-1]  # best at the top
     y = np.arange(len(order))
-    fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 0.22 * len(order) + 1.9), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(WIDTH, min(5.6, 0.15 * len(order) + 1.6)), sharey=True)
     top = ranking.iloc[0]
     separated = set(filter(None, str(top["separated_from"]).split(", ")))
     rows = ranking.set_index("measure").loc[order]
@@ -694,7 +693,7 @@ def measure_ranking(summary: pd.DataFrame, history: pd.DataFrame | None):
         if col == "sign_error_mean":
             ax.scatter(rows["sign_error_p90"], y, marker="|", color="black", s=25, zorder=3, label="90th percentile")
             ax.scatter(rows["sign_error_max"], y, marker="x", color="firebrick", s=12, zorder=3, label="maximum")
-            ax.legend(loc="lower right", fontsize=6, frameon=True)
+            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=6, frameon=False)
         ax.axvline(lim[0] if col == "sign_error_mean" else 0, color="black", lw=0.6)
         ax.set(xlim=(lim[0] - 0.05, lim[1] + 0.05), xlabel=xlabel)
         ax.tick_params(labelsize=7)

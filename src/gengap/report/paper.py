@@ -236,6 +236,32 @@ def to_html(shown: pd.DataFrame, head: str = "", idle: list[str] = ()) -> str:
             f"<tbody>\n{body}\n</tbody></table>\n{rest}")
 
 
+def landing_html(table: pd.DataFrame) -> str:
+    """The report's landing: the counts, then one line per decided claim (its verdict and the
+    claim), then how many were not run; short enough to show whole in a 900-pixel window. The
+    full table, with every rule and variant, is one click away (paper vs gengap in the menu)."""
+    c = claims(table)
+    decided, idle = c[c["verdict"] != NOT_RUN], c[c["verdict"] == NOT_RUN]
+    items = "".join(
+        f'<li><span class="{r.verdict.replace(" ", "-")}">{html.escape(r.verdict)}</span> '
+        f'{html.escape(r.source)}: {html.escape(r.claim)}{f" ({html.escape(r.paper_model)})" if r.paper_model else ""}</li>'
+        for r in decided.itertuples())
+    rest = (f"<p>Not run: {claim_count(idle)} (suites {html.escape(', '.join(sorted(set(idle['suites']))))}); "
+            "the full table says how to run them.</p>" if len(idle) else "")
+    return (LANDING_STYLE + f'<p class="paper-vs-gengap-heading">{html.escape(heading(table))} The rule, the values '
+            "and every variant of each claim: <b>paper vs gengap</b> in the menu.</p>\n"
+            f'<ul class="paper-vs-gengap-landing">{items}</ul>\n{rest}')
+
+
+LANDING_STYLE = """<style>
+ul.paper-vs-gengap-landing { font-size: 12px; line-height: 1.35; margin: 0; padding-left: 1.2em; }
+ul.paper-vs-gengap-landing span { display: inline-block; min-width: 10em; font-weight: 600; }
+ul.paper-vs-gengap-landing span.reproduced, ul.paper-vs-gengap-landing span.holds-on-other-data { color: #2b7a2b; }
+ul.paper-vs-gengap-landing span.contradicted { color: #a62c2c; } ul.paper-vs-gengap-landing span.inconclusive { color: #8a6d1d; }
+</style>
+"""
+
+
 def to_markdown(table: pd.DataFrame, commands: dict[str, str] | None = None) -> str:
     idle = not_run(table, commands)
     text = f"{heading(table)}\n\n" + shown_table(table).to_markdown(index=False) + "\n"
@@ -245,7 +271,7 @@ def to_markdown(table: pd.DataFrame, commands: dict[str, str] | None = None) -> 
 def write_paper_table(paper_values_path: str, summary_paths: dict[str, str], slope_paths: dict[str, str],
                       parquet_path: str, markdown_path: str, html_path: str | None = None,
                       read_paths: dict[str, str] | None = None, commands: dict[str, str] | None = None,
-                      read=read_parquet) -> pd.DataFrame:
+                      read=read_parquet, landing_path: str | None = None) -> pd.DataFrame:
     """The table from the files of a run (``read``: how to read a Parquet file); ``read_paths``:
     each dataset's ``<name>.read.json`` (what its decoding read, modified files included);
     ``commands``: by suite, the command that runs it (for the claims not run)."""
@@ -257,4 +283,6 @@ def write_paper_table(paper_values_path: str, summary_paths: dict[str, str], slo
     save_text(to_markdown(table, commands), markdown_path)
     if html_path:
         save_text(to_html(shown_table(table), heading(table), not_run(table, commands)), html_path)
+    if landing_path:
+        save_text(landing_html(table), landing_path)
     return table
