@@ -131,6 +131,7 @@ def test_every_attempt_keeps_its_lines(tmp_path):
     assert not attempts.exists()  # the job ended well: its log holds every attempt
 
 
+@pytest.mark.workflow  # trains a cell in a job's process
 def test_sigterm_during_training_saves_a_checkpoint_that_resumes(tmp_path):
     """SIGTERM inside fit: the epoch ends, a checkpoint is written whatever checkpoint_seconds
     says, the process exits 143; the next run resumes there and ends with the same weights."""

@@ -8,6 +8,7 @@ measure the way the README says schedules nothing. (Kills and damaged files: tes
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,16 +31,24 @@ GRID = {
                  "sgd_check": {"n": [10], "d": 30, "epochs": 5}},
     },
 }
-# Which rule runs which script, and which rules consume each rule's outputs (in GRID's DAG).
+# Which rule runs which script (the rule graph itself is read from Snakemake: ``rule_graph``).
 SCRIPT_RULES = {"dataset_source": "dataset_source", "prepare_dataset": "prepare_dataset",
                 "training_set": "training_set", "train": "train", "measure": "measure", "summarize": "summarize", "history": "history", "figure": "figure",
                 "table": "table", "overview": "overview", "suite_cell": "suite_cell",
                 "paper_vs_gengap": "paper_vs_gengap"}
-DOWNSTREAM = {"dataset_source": {"prepare_dataset"}, "prepare_dataset": {"training_set", "suite_cell"},
-              "training_set": {"train", "measure"},
-              "train": {"measure", "history"}, "measure": {"summarize"}, "suite_cell": {"summarize"},
-              "summarize": {"figure", "table", "overview", "paper_vs_gengap"}, "history": {"figure"}, "figure": set(),
-              "table": set(), "overview": set(), "paper_vs_gengap": {"overview"}}
+
+
+def rule_graph(workdir: Path) -> dict[str, set[str]]:
+    """{rule: the rules that consume its outputs} of the workflow in ``workdir``, as Snakemake's
+    ``--rulegraph`` draws it (the target rule ``all`` left out)."""
+    dot = snakemake(workdir, "--rulegraph", "--forceall", "--cores", "1").stdout
+    names = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', dot, flags=re.M))
+    graph = {name: set() for name in names.values() if name != "all"}
+    for a, b in re.findall(r"^\s*(\d+) -> (\d+)", dot, flags=re.M):
+        if names[b] != "all":
+            graph[names[a]].add(names[b])
+    return graph
+
 
 TRACER = '''
 import atexit, json, os, sys
@@ -78,11 +87,12 @@ def traced(tmp_path_factory):
         script = entry["script"].rsplit(".", 2)[-2]  # .snakemake/scripts/tmpXXXX.<script>.py
         if script in SCRIPT_RULES:
             imports.setdefault(SCRIPT_RULES[script], set()).update(entry["modules"])
-    assert set(imports) == set(DOWNSTREAM)
-    return workdir, imports
+    graph = rule_graph(workdir)
+    assert set(imports) == set(graph)
+    return workdir, imports, graph
 
 
-def downstream(rules: set[str]) -> set[str]:
+def downstream(rules: set[str], graph: dict[str, set[str]]) -> set[str]:
     """The rules that rerun after ``rules``. suite_cell feeds the kern suite's summary, which has no
     table: a summary rerun through it alone reruns no table."""
     if rules == {"suite_cell"}:
@@ -92,7 +102,7 @@ def downstream(rules: set[str]) -> set[str]:
         rule = todo.pop()
         if rule not in out:
             out.add(rule)
-            todo += DOWNSTREAM[rule]
+            todo += graph[rule]
     return out
 
 
@@ -102,7 +112,7 @@ MODULES = sorted(".".join(p.relative_to(REPO / "src").with_suffix("").parts).rem
 
 @pytest.mark.parametrize("module", MODULES)
 def test_editing_a_module_makes_exactly_its_importers_stale(traced, module):
-    workdir, imports = traced
+    workdir, imports, graph = traced
     path = workdir / "src" / Path(*module.split("."))
     path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
     original = path.read_text()
@@ -111,7 +121,7 @@ def test_editing_a_module_makes_exactly_its_importers_stale(traced, module):
         stale = set(planned_jobs(workdir))
     finally:
         path.write_text(original)
-    assert stale == downstream({rule for rule, mods in imports.items() if module in mods})
+    assert stale == downstream({rule for rule, mods in imports.items() if module in mods}, graph)
 
 
 README_ADDITIONS = {
@@ -155,7 +165,7 @@ def linear_only(input_shape, num_classes, dropout=0.0):
 
 
 def test_adding_a_model_a_corruption_and_a_measure_reruns_nothing(traced):
-    workdir, _ = traced
+    workdir, _, _ = traced
     originals = {}
     for rel, text in README_ADDITIONS.items():
         path = workdir / "src" / "gengap" / rel

@@ -62,6 +62,7 @@ def test_projection_is_cells_times_epochs_times_n_times_flops_over_rate():
     assert table.loc["mlp_1x512", "source"] == "epoch cap" and table.loc["mlp_1x512", "epochs"] == 50
 
 
+@pytest.mark.workflow  # runs the benchmark script (trains every model briefly)
 def test_throughput_benchmark_prints_every_model_line_on_cpu():
     out = subprocess.run([sys.executable, str(REPO / "benchmarks/throughput.py"), "--device", "cpu", "--n", "128",
                           "--n-batch1", "16", "--epochs", "1", "--matmul-size", "256",

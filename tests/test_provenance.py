@@ -139,6 +139,7 @@ def stale(results: dict, registry: str) -> set[str]:
     return {job for job, digest in results[registry].items() if digest != results["before"][job]}
 
 
+@pytest.mark.workflow  # plans every job kind's digest in fresh interpreters, twice (~20 s each)
 @pytest.mark.parametrize("imported_first", ["nothing", "every edited module"])
 def test_editing_a_registered_item_reruns_exactly_its_dependants(source_copy, tmp_path, imported_first):
     modules = ",".join("gengap." + p.removesuffix(".py").replace("/", ".") for _, _, p, _ in EDITS)

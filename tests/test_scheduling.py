@@ -12,6 +12,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 SNAKEFILE = """
 rule all:
     input: expand("train/{i}.txt", i=range(3))
@@ -37,6 +39,7 @@ def most_at_once(spans_log: str) -> int:
     return peak
 
 
+@pytest.mark.workflow  # a Snakemake run
 def test_a_lone_job_does_not_raise_the_pool_of_cores_or_resources(tmp_path):
     (tmp_path / "Snakefile").write_text(SNAKEFILE)
     for limit in (["--cores", "2"], ["--cores", "3", "--resources", "mem_mb=2000"]):

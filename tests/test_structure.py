@@ -195,3 +195,34 @@ def test_ci_runs_the_readmes_test_command_as_written():
     assert "pytest" in command and "GENGAP_DATA_ROOT" not in command
     ci = (REPO / ".ci/run").read_text()
     assert "/^# 2\\. run the tests/" in ci and 'env -u GENGAP_DATA_ROOT bash -c "$test_command"' in ci
+
+
+def test_every_registered_figure_is_drawn_and_checked():
+    """The contract of a figure (gengap.report.figures): drawn from a suite's summary, a title, axis
+    labels that are words, a legend inside, at most 1,000 px tall. Every registered figure, on the
+    published quick run's summaries (loss curves on a history, batch_map on a batch grid)."""
+    import sys
+
+    import pandas as pd
+
+    from figure_checks import check_figure
+    from gengap.report.figures import FIGURES
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_slopes import _batch_summary
+
+    quick = REPO / "docs/results/quick/summary"
+    where = {"label_noise": "randomization", "time_to_fit": "randomization", "bounds_vs_n": "bounds_vs_n",
+             "distances_vs_n": "bounds_vs_n", "hypersphere": "hypersphere", "expressivity": "expressivity",
+             "kernel": "kernel", "rademacher": "rademacher", "measure_ranking": "measure_ranking"}
+    drawn = set()
+    for name, suite in where.items():
+        check_figure(name, pd.read_parquet(quick / f"{suite}.parquet"), None)
+        drawn.add(name)
+    history = pd.DataFrame([dict(suite="s", dataset="mnist", corruption=c, n=128, sampling="distinct", seed=0, draw=1,
+                                 model="mlp_1x512", reg="none", epoch=e, step=10 * e, train_loss=1.0 / e)
+                            for c in ("true", "random_labels") for e in (1, 2, 3)])
+    check_figure("loss_curves", pd.read_parquet(quick / "randomization.parquet"), history)
+    check_figure("batch_map", _batch_summary(), None)
+    drawn |= {"loss_curves", "batch_map"}
+    assert drawn == set(FIGURES), f"registered but never drawn here: {set(FIGURES) - drawn}"

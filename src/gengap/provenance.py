@@ -63,13 +63,11 @@ def _is_module(name: str) -> bool:
     return module_file(name).exists()
 
 
-@lru_cache(maxsize=None)
-def _imports(path: Path) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
-    """gengap modules a file imports anywhere in it, and the (module, name) pairs it imports."""
-    text = path.read_text()
+def _import_nodes(nodes) -> tuple[set[str], set[tuple[str, str]]]:
+    """gengap modules and (module, name) pairs imported by the import statements among ``nodes``."""
     modules: set[str] = set()
     names: set[tuple[str, str]] = set()
-    for node in ast.walk(ast.parse(text, filename=str(path))):
+    for node in nodes:
         if isinstance(node, ast.Import):
             modules.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == PACKAGE:
@@ -80,13 +78,45 @@ def _imports(path: Path) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
                 else:
                     modules.add(node.module)
                     names.add((node.module, alias.name))
-    package = ".".join([PACKAGE, *path.parent.relative_to(ROOT).parts]) if path.name == "__init__.py" else None
-    if package in _auto_importing():  # imports all its members
-        modules.update(f"{package}.{p.stem}" for p in path.parent.glob("*.py") if p.stem != "__init__")
     for name in list(modules):  # importing a.b.c runs a/__init__ and a/b/__init__ first
         parts = name.split(".")
         modules.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    return modules, names
+
+
+def _module_name(path: Path) -> str | None:
+    try:
+        parts = path.resolve().relative_to(ROOT).with_suffix("").parts
+    except ValueError:
+        return None  # a workflow script
+    return ".".join((PACKAGE, *parts[:-1])) if parts[-1] == "__init__" else ".".join((PACKAGE, *parts))
+
+
+@lru_cache(maxsize=None)
+def _imports(path: Path) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """gengap modules a file imports anywhere in it, and the (module, name) pairs it imports; not
+    counting the imports inside its registered items, which belong to the item (``item_modules``)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    module = _module_name(path)
+    items = {id(n) for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+             and module is not None and (module, n.name) in registered()}
+    kept, todo = [], [n for n in tree.body if id(n) not in items]
+    while todo:
+        node = todo.pop()
+        kept.append(node)
+        todo += list(ast.iter_child_nodes(node))
+    modules, names = _import_nodes(kept)
+    package = ".".join([PACKAGE, *path.parent.relative_to(ROOT).parts]) if path.name == "__init__.py" else None
+    if package in _auto_importing():  # imports all its members
+        modules.update(f"{package}.{p.stem}" for p in path.parent.glob("*.py") if p.stem != "__init__")
     return frozenset(modules), frozenset(names)
+
+
+@lru_cache(maxsize=None)
+def item_modules(fn: Callable) -> frozenset[str]:
+    """The gengap modules a registered item imports inside its own body, and what they import."""
+    modules, _ = _import_nodes(ast.walk(ast.parse(inspect.cleandoc("\n" + inspect.getsource(fn)))))
+    return frozenset(module_closure(modules)[0])
 
 
 def module_closure(roots: Iterable[str]) -> tuple[set[str], set[tuple[str, str]]]:
@@ -241,9 +271,13 @@ def code_digest(script: str, *items: Callable | None) -> str:
     per distinct (script, items): a grid of 10,000 cells has a handful of them."""
     text, imported = _script_code(script)
     h = hashlib.sha256(text.encode())
+    script_modules = modules_of(script)
     for fn in item_closure([*imported, *items]):
         h.update(f"\n## {fn.__module__}.{fn.__qualname__}\n{module_imports(fn.__module__)}\n"
                  f"{code_only(inspect.cleandoc(chr(10) + inspect.getsource(fn)))}".encode())
+        for m in sorted(item_modules(fn) - script_modules):  # what the item imports inside itself
+            if module_text(m):
+                h.update(f"\n## {m} (imported by {fn.__qualname__})\n{module_text(m)}".encode())
     return h.hexdigest()[:16]
 
 

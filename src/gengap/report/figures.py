@@ -22,7 +22,8 @@ from gengap.report.format import number
 from gengap.report.paper import compare
 from gengap.report.verdicts import claim_count, claims, verdict_counts
 from gengap.report.ranking import rank_measures
-from gengap.report.slopes import fit_slope, over_seeds, seed_curve
+from gengap.report.seeds import over_seeds
+from gengap.report.slopes import fit_slope, seed_curve
 from gengap.report.tables import rademacher as rademacher_table
 
 
@@ -613,12 +614,14 @@ def rademacher(summary: pd.DataFrame, history: pd.DataFrame):
                   var_name="quantity", value_name="value")
     long["quantity"] = long["quantity"].map({"rademacher": "Rademacher complexity R̂", "bound": "bound",
                                              "test_error": "test error"})
-    g = sns.relplot(data=long, x="n", y="value", hue="model", style="quantity", col="dataset", kind="line",
+    long = long.rename(columns={"model": "network", "quantity": "what"})
+    g = sns.relplot(data=long, x="n", y="value", hue="network", style="what", col="dataset", kind="line",
                     markers=True, **_size(long["dataset"].nunique(), height=3.2))
     for ax in g.axes.flat:
         ax.axhline(1.0, color="grey", lw=0.8, ls=":")  # above: vacuous
     g.set(xscale="log")
     g.set_axis_labels("training set size n", "R̂, bound, test error")
+    g.set_titles("{col_name}")
     _legend_outside(g)
     _title(g.figure, "Rademacher complexity of the trained networks", summary)
     return g.figure

@@ -213,7 +213,10 @@ def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: li
         if m not in kept:
             continue
         ok, name = scored(kept, m), score_name(m)
-        if len(ok) < 2:
+        if len(ok) < 2:  # listed, with why it has no scores
+            rows.append({"measure": name, "direction": direction(m), "cells": len(ok), "environments": 0,
+                         "weighted_environments": 0, "cells_left_out": left_out,
+                         "cells_without_value": len(kept) - len(ok), "varied": ""})
             continue
         mu, gap = ok[name].to_numpy(dtype=float), ok["gap"].to_numpy(dtype=float)
         settings = varying(ok)
@@ -271,6 +274,11 @@ def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: li
     table = pd.DataFrame(rows)
     if table.empty:
         return table
+    for column in ("tau", "tau_low", "tau_high", "Psi", "Psi_low", "Psi_high", "Psi_all", "Psi_all_low",
+                   "Psi_all_high", "sign_error_mean", "sign_error_mean_low", "sign_error_mean_high",
+                   "sign_error_p90", "sign_error_max"):
+        if column not in table:
+            table[column] = math.nan
     table = table.sort_values("Psi", ascending=False, na_position="last").reset_index(drop=True)
     table["separated_from"] = [_separated(name, psi_draws) for name in table["measure"]]
     return table
@@ -280,6 +288,8 @@ def _separated(name: str, draws: dict[str, np.ndarray]) -> str:
     """The measures whose Psi this one's is told apart from: the bootstrap interval of the
     difference (the same replicates) excludes 0."""
     out = []
+    if name not in draws:  # no scores: nothing to tell apart
+        return ""
     for other, d in draws.items():
         if other == name:
             continue

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from gengap.atomic import read_parquet, save_parquet
+from gengap.report.seeds import MIN_SEEDS, over_seeds
 
 # A fit never pools cells that differ in anything but n, seed and draw (regularization settings too).
 GROUP = ["suite", "dataset", "model", "corruption", "reg", "measure"]
-MIN_SEEDS = 3  # an interval over seeds needs at least this many
 METHOD = "per-seed log-log fit (draws averaged on the log scale at each n), mean and 95 % t-interval over seeds"
 
 
@@ -52,34 +52,6 @@ def seed_curve(df: pd.DataFrame) -> pd.DataFrame:
     """One seed's values by n, its draws averaged on the log scale (non-positive values left out)."""
     ok = df[np.isfinite(df["value"].astype(float)) & (df["value"].astype(float) > 0)]
     return ok.assign(logv=np.log(ok["value"].astype(float))).groupby("n", as_index=False)["logv"].mean()
-
-
-def over_seeds(seed_slopes, confidence: float = 0.95) -> dict:
-    """The mean of the seeds' slopes and its t-interval over seeds (NaN below ``MIN_SEEDS``)."""
-    s = np.asarray([v for v in seed_slopes if np.isfinite(v)], dtype=float)
-    out = {"slope": float(s.mean()) if len(s) else math.nan, "ci_low": math.nan, "ci_high": math.nan,
-           "seeds": len(s), "seed_sd": float(s.std(ddof=1)) if len(s) > 1 else math.nan}
-    if len(s) >= MIN_SEEDS:
-        from scipy import stats
-
-        half = stats.t.ppf(0.5 + confidence / 2, len(s) - 1) * s.std(ddof=1) / math.sqrt(len(s))
-        out.update(ci_low=out["slope"] - half, ci_high=out["slope"] + half)
-    return out
-
-
-def seeds_needed(mean: float, sd: float, confidence: float = 0.95, most: int = 1000) -> int | None:
-    """How many seeds a t-interval of this mean and seed spread needs to exclude 0 (None: more than
-    ``most``, or no spread to go by)."""
-    if not (np.isfinite(mean) and np.isfinite(sd)) or mean == 0:
-        return None
-    if sd == 0:
-        return MIN_SEEDS
-    from scipy import stats
-
-    for k in range(MIN_SEEDS, most + 1):
-        if stats.t.ppf(0.5 + confidence / 2, k - 1) * sd / math.sqrt(k) < abs(mean):
-            return k
-    return None
 
 
 def slopes(summary: pd.DataFrame) -> pd.DataFrame:

@@ -34,6 +34,7 @@ import math
 import pandas as pd
 
 from gengap.report.format import number
+from gengap.report.seeds import MIN_SEEDS, seeds_needed
 
 VERDICTS = ("reproduced", "holds on other data", "contradicted", "inconclusive", "not run")  # the table's order
 REPRODUCED, OTHER, CONTRADICTED, INCONCLUSIVE, NOT_RUN = VERDICTS
@@ -90,8 +91,6 @@ def _curve(row: dict, rows) -> dict[float, float]:
 
 def _slope_verdict(row: dict) -> tuple[bool | None, str]:
     """(holds, note): True / False when the interval decides, None when it does not."""
-    from gengap.report.slopes import MIN_SEEDS, seeds_needed
-
     seeds = int(_num(row.get("seeds"))) if math.isfinite(_num(row.get("seeds"))) else 0
     low, high = _num(row.get("ci_low")), _num(row.get("ci_high"))
     if not (math.isfinite(low) and math.isfinite(high)):
