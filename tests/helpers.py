@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import torch
@@ -34,3 +35,13 @@ def synthetic_dataset(n_train=600, n_test=100, shape=(3, 8, 8), num_classes=10, 
         "channel_mean": pixels.mean(dim=(0, 2, 3)).float(),
         "channel_std": pixels.std(dim=(0, 2, 3)).float(),
     }
+
+
+def wait_for(predicate, timeout: float = 30) -> bool:
+    """Poll ``predicate`` every 0.1 s until it holds (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False

@@ -17,7 +17,6 @@ import pwd
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import REPO, shared_data_root
+from helpers import REPO, shared_data_root, wait_for
 
 WARM = REPO / "src/gengap/warm.py"
 PROBE_USER = "gengap-probe"
@@ -49,15 +48,6 @@ JOB = textwrap.dedent("""\
                       "affinity": sorted(os.sched_getaffinity(0))}), flush=True)
     sys.exit(int(sys.argv[1]))
 """)
-
-
-def _wait_for(predicate, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +100,7 @@ def job_env(**extra: str) -> dict:
 def start_server(sock: Path, preexec=None) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, str(WARM), "serve", str(sock)], start_new_session=True,
                               preexec_fn=preexec)
-    assert _wait_for(sock.exists), "the server did not open its socket"
+    assert wait_for(sock.exists), "the server did not open its socket"
     return server
 
 
@@ -161,7 +151,7 @@ def test_another_users_folder_or_socket_never_receives_a_job(probe_user, shared_
     attacker = as_probe(f"import os; os.mkdir({str(squatted)!r}, 0o777); os.chmod({str(squatted)!r}, 0o777)\n"
                         + LISTENER, str(received), str(up), *map(str, paths))
     try:
-        assert _wait_for(up.exists, 20), attacker.stderr.read() if attacker.poll() is not None else "no listener"
+        assert wait_for(up.exists, 20), attacker.stderr.read() if attacker.poll() is not None else "no listener"
         code, said, pid = run_job(job_script, "3", env=job_env(TMPDIR=str(shared_tmp)))
     finally:
         attacker.kill()
@@ -216,7 +206,7 @@ def test_a_job_hands_itself_only_to_its_own_users_server(probe_user, shared_tmp)
     attacker = as_probe(f"import os; os.mkdir({str(folder)!r}, 0o755)\n" + LISTENER,
                         str(received), str(up), str(folder / "warm.sock"))
     try:
-        assert _wait_for(up.exists, 20)
+        assert wait_for(up.exists, 20)
         assert warm.connect(str(folder / "warm.sock")) is None
     finally:
         attacker.kill()
@@ -428,7 +418,7 @@ def test_two_checkouts_cannot_run_on_one_results_folder(tmp_path):
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         lock = results / ".gengap-run.lock"
-        assert _wait_for(lambda: lock.exists() and str(a) in lock.read_text(), 180), "the first run did not start"
+        assert wait_for(lambda: lock.exists() and str(a) in lock.read_text(), 180), "the first run did not start"
         second = snakemake(b, "--cores", "1", check=False)
         assert first.poll() is None, "the first run ended before the second was tried"
     finally:

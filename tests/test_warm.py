@@ -10,12 +10,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
-from helpers import REPO
+from helpers import REPO, wait_for
 
 SCRIPT = textwrap.dedent("""\
     import os, signal, sys, time
@@ -50,15 +49,6 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _wait_for(predicate, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.fixture()
 def warm(tmp_path, monkeypatch):
     """A server of its own (socket in tmp_path), started from the checkout's src/; yields a
@@ -67,7 +57,7 @@ def warm(tmp_path, monkeypatch):
     monkeypatch.setenv("GENGAP_WARM_SOCKET", str(sock))
     server = subprocess.Popen([sys.executable, str(REPO / "src/gengap/warm.py"), "serve", str(sock)],
                               start_new_session=True)
-    assert _wait_for(sock.exists), "the server did not open its socket"
+    assert wait_for(sock.exists), "the server did not open its socket"
     script = tmp_path / "job.py"
     script.write_text(SCRIPT)
 
@@ -105,7 +95,7 @@ def test_a_warm_job_keeps_its_output_and_exit_status_and_runs_its_own_library(wa
 def test_sigterm_to_a_warm_job_reaches_its_work(warm, tmp_path):
     marker = tmp_path / "worker.pid"
     job = warm("sigterm", str(marker))
-    assert _wait_for(marker.exists)
+    assert wait_for(marker.exists)
     job.send_signal(signal.SIGTERM)
     out, _ = job.communicate(timeout=30)
     assert "got SIGTERM" in out and job.returncode == 143
@@ -114,9 +104,9 @@ def test_sigterm_to_a_warm_job_reaches_its_work(warm, tmp_path):
 def test_a_killed_warm_job_leaves_no_orphan(warm, tmp_path):
     marker = tmp_path / "worker.pid"
     job = warm("sleep", str(marker))
-    assert _wait_for(lambda: marker.exists() and marker.read_text())
+    assert wait_for(lambda: marker.exists() and marker.read_text())
     worker = int(marker.read_text())
     assert _alive(worker)
     job.kill()  # kill -9: no chance to pass anything on
     job.wait()
-    assert _wait_for(lambda: not _alive(worker), timeout=10), "the fork outlived its job"
+    assert wait_for(lambda: not _alive(worker), timeout=10), "the fork outlived its job"
