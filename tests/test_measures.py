@@ -70,3 +70,57 @@ def test_a_failing_measure_gives_nan_and_its_error(ctx):
     ctx.init = ctx.net
     (row,) = compute_measures(ctx, ["spectral_product"])
     assert math.isnan(row["value"]) and "no linear or convolutional layers" in row["error"]
+
+
+def test_every_row_carries_its_measures_label_and_kind():
+    """A measure describes itself where it is registered; each row the measure job writes carries
+    the label and kind, and an entry of a dict measure gets its own (a numerator, an auxiliary
+    value, or what the measure names)."""
+    from gengap.measures.registry import KINDS, describe_row
+
+    for name in MEASURES:
+        entry = MEASURES[name]
+        assert entry.label and entry.kind in KINDS, name
+    assert describe_row("bartlett17_numerator") == describe_row("bartlett17").__class__(
+        "Bartlett et al. 2017 (numerator)", "numerator")
+    assert describe_row("path_norm_bound").kind == "bound" and describe_row("path_norm").kind == "complexity"
+    assert describe_row("pacbayes_init_sigma").kind == "auxiliary" and describe_row("margins_p10").kind == "margin"
+    assert describe_row("no_such_measure") is None
+
+
+def test_a_measure_of_an_unknown_kind_is_refused():
+    from gengap.measures.registry import Measure
+
+    with pytest.raises(ValueError, match="measure kind 'bond'; allowed: error, bound"):
+        Measure(lambda ctx: 0.0, "typo", "bond")
+
+
+def test_a_new_bound_is_drawn_and_ranked_from_its_rows_alone():
+    """What a figure or the ranking does with a measure comes from its rows' kind and label: a
+    measure no list in gengap.report names is drawn as a bound (with the vacuous mark) and ranked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from gengap.report.figures import FIGURES, plt
+    from gengap.report.ranking import rank_measures
+
+    rows = []
+    for seed in (0, 1, 2):
+        for n in (128, 512, 2048):
+            base = dict(suite="s", dataset="mnist", model="mlp_2x128", corruption="true", reg="none", seed=seed,
+                        draw=1, n=n, status="fitted", lr=0.01, batch_size=64, weight_decay=0.0, dropout=0.0)
+            for measure, label, kind, value in (
+                    ("test_error", "test error", "error", 0.3 * n ** -0.3 * (1 + 0.01 * seed)),
+                    ("gap", "gap", "error", 0.2 * n ** -0.3 * (1 + 0.02 * seed)),
+                    ("my_bound", "my new bound", "bound", 5 * n ** 0.2 * (1 + 0.01 * seed))):
+                rows.append(dict(base, measure=measure, value=value, label=label, kind=kind))
+    summary = pd.DataFrame(rows)
+    fig = FIGURES["bounds_vs_n"](summary, None)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks == ["test error", "my new bound"]
+    assert any("> 1" in t.get_text() for t in fig.axes[0].texts)
+    plt.close(fig)
+    ranking = rank_measures(summary)
+    assert list(ranking["measure"]) == ["my_bound"]  # errors are what the measures predict, not ranked

@@ -107,3 +107,25 @@ def test_numbers_keep_three_digits_and_never_round_to_one():
     assert number(0.99994) == "0.99994"  # Table 1's training accuracy at the epoch cap: short of 100 %
     assert number(0.9968) == "0.997" and number(1.0004) == "1.0004"
     assert number(None) == "" and number(float("nan")) == ""
+
+
+@pytest.mark.parametrize("run", ["quick", "nk-cpu", "zhang-cpu", "ranking-cpu"])
+def test_each_suite_decided_apart_gives_the_table_decided_at_once(run):
+    """The ``verdicts`` job decides one suite's rows from its own summary; assembled, the suites
+    give the table every row would get from all summaries at once, in the same order (by verdict,
+    then as the paper values come). A claim may span suites (its variants); the claim's verdict is
+    taken over its rows after assembly."""
+    from gengap.report.paper import assemble, suite_verdicts
+
+    dest = REPO / "docs" / "results" / run
+    paths = sorted(p for p in (dest / "summary").glob("*.parquet") if not p.stem.endswith(("_slopes", "_verdicts")))
+    summaries = {p.stem: pd.read_parquet(p) for p in paths}
+    slopes = {s: pd.read_parquet(dest / "summary" / f"{s}_slopes.parquet") for s in summaries
+              if (dest / "summary" / f"{s}_slopes.parquet").is_file()}
+    values = pd.read_csv(PAPER_VALUES, dtype=str)
+    whole = compare(values, summaries, slopes)
+    apart = assemble(values, {s: suite_verdicts(values, s, summaries[s], slopes.get(s)) for s in summaries})
+    pd.testing.assert_frame_equal(apart.astype(str), whole.astype(str))
+    # what deciding per suite rests on: only "rises" and "lowest" read other rows, those of one curve
+    curves = values[values["test"].isin(["rises", "lowest"])]
+    assert (curves.groupby(["quantity", "model"], dropna=False)["suite"].nunique() == 1).all()

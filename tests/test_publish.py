@@ -75,14 +75,18 @@ def test_the_published_quick_overview_is_what_this_code_writes_from_its_summarie
     from gengap.config import read_yaml, run_commands
     from gengap.publish import REPO, PAPER_VALUES, _kinds
     from gengap.report.overview import overview
-    from gengap.report.paper import compare, to_markdown
+    from gengap.report.paper import assemble, suite_verdicts, to_markdown
 
     dest = REPO / "docs/results/quick"
-    paths = sorted(p for p in (dest / "summary").glob("*.parquet") if not p.stem.endswith("_slopes"))
+    paths = sorted(p for p in (dest / "summary").glob("*.parquet") if not p.stem.endswith(("_slopes", "_verdicts")))
     summaries = {p.stem: pd.read_parquet(p) for p in paths}
     slopes = {s: pd.read_parquet(dest / "summary" / f"{s}_slopes.parquet") for s in summaries
               if (dest / "summary" / f"{s}_slopes.parquet").is_file()}
-    table = compare(pd.read_csv(PAPER_VALUES, dtype=str), summaries, slopes)
+    values = pd.read_csv(PAPER_VALUES, dtype=str)
+    verdicts = {s: suite_verdicts(values, s, summaries[s], slopes.get(s)) for s in summaries}
+    for s, table in verdicts.items():  # each suite's claims, decided once, as its figures state them
+        assert table.astype(str).equals(pd.read_parquet(dest / "summary" / f"{s}_verdicts.parquet").astype(str)), s
+    table = assemble(values, verdicts)
     commands = run_commands(read_yaml(REPO / "config.yaml"), sorted(set(table["suite"])))
     assert (dest / "paper_vs_gengap.md").read_text() == to_markdown(table, commands)
     assert (dest / "overview.md").read_text() == overview(summaries, _kinds(dest, list(summaries)), slopes, table)

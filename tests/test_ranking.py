@@ -5,6 +5,7 @@ import math
 import pandas as pd
 import pytest
 
+from gengap.measures.registry import describe
 from gengap.report.ranking import _Pairs, cell_settings, hoeffding_weight, kendall_tau, power, rank_measures
 
 
@@ -18,7 +19,7 @@ def summary(cells):
         rows += [dict(base, measure="gap", value=gap), dict(base, measure="test_error", value=gap + 0.01),
                  dict(base, measure="train_error", value=0.01)]
         rows += [dict(base, measure=m, value=v) for m, v in values.items()]
-    return pd.DataFrame(rows)
+    return describe(pd.DataFrame(rows))  # each row's label and kind, as the measure job writes them
 
 
 def test_kendall_tau_by_hand():

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gengap.measures.registry import describe
 from gengap.report.slopes import fit_slope, slopes
 
 
@@ -93,16 +94,18 @@ def _bounds_summary():
                 rows.append(dict(suite="s", dataset="mnist", model="mlp_5x1024_nobias", corruption="true",
                                  reg="none", measure=measure, seed=seed, draw=1, n=n,
                                  value=c * (1 + 0.05 * seed) * n**p))
-    return pd.DataFrame(rows)
+    return describe(pd.DataFrame(rows))
 
 
 def test_the_bounds_figure_is_a_forest_of_slopes_over_seeds():
     """One row per quantity with its slope over seeds and interval, the bound marked vacuous
     where it is above 1 at every n; the VC bound (no finite value) is named, not dropped."""
     from figure_checks import check_figure
-    from gengap.report.figures import FIGURES, label, plt
+    from gengap.report.figures import FIGURES, plt
+    from gengap.report.reading import labeller
 
     summary = _bounds_summary()
+    label = labeller(summary)
     check_figure("bounds_vs_n", summary, None)
     fig = FIGURES["bounds_vs_n"](summary, None)
     ax = fig.axes[0]
@@ -175,7 +178,7 @@ def _batch_summary():
                     rows.append(dict(suite="s", dataset="mnist", model="mlp_5x1024_nobias", corruption="true",
                                      reg=reg, batch_size=batch, measure=m, seed=seed, draw=1, n=n,
                                      value=jitter * n ** (p + 0.002 * seed), status="fitted"))
-    return pd.DataFrame(rows)
+    return describe(pd.DataFrame(rows))
 
 
 def test_the_batch_map_gives_each_batch_sizes_slope_and_where_it_crosses_zero():

@@ -200,7 +200,7 @@ def test_editing_one_models_settings_reruns_only_that_model(workdir):
 
 
 def test_editing_figure_code_redraws_figures_only(workdir):
-    figures = workdir / "src/gengap/report/figures.py"
+    figures = workdir / "src/gengap/report/figures/layout.py"
     figures.write_text(figures.read_text() + "\n_EDIT_MARK = 1  # an edit of code (a comment alone is not one)\n")
     assert planned_jobs(workdir) == {"figure": 2}
 
@@ -263,10 +263,13 @@ def test_bounds_hypersphere_and_theory_suites_run_end_to_end(tmp_path):
     paper = pd.read_parquet(res / "paper_vs_gengap.parquet")
     # suites of this config named as in the paper values file are measured, the rest "not run"
     assert (paper["gengap_scale"] == "not in this run").all() and (paper["verdict"] == "not run").all()
-    # an edit of the paper values reruns the comparison and the figures that state its verdicts
+    # an edit of a paper value about a suite not in this run reruns the comparison only; one about
+    # a suite of the run reruns that suite's verdicts and the figures that state them, no others
     values = workdir / "workflow/report/paper_values.csv"
     values.write_text(values.read_text().replace("0.8905", "0.8906"))
-    assert planned_jobs(workdir) == {"paper_vs_gengap": 1, "figure": 5, "overview": 1}
+    assert planned_jobs(workdir) == {"paper_vs_gengap": 1, "overview": 1}
+    values.write_text(values.read_text().replace(",hypersphere,sprime_error,", ",sphere,sprime_error,"))
+    assert planned_jobs(workdir) == {"verdicts": 1, "figure": 1, "paper_vs_gengap": 1, "overview": 1}
 
 
 def test_job_overhead_benchmark_reads_a_run(finished):

@@ -33,7 +33,7 @@ from pathlib import Path
 
 MAX_BYTES = 5_000_000  # "small files only": a bigger one is refused by name
 REPO = Path(__file__).resolve().parents[2]
-PAPER_VALUES = REPO / "workflow/report/paper_values.csv"  # the figure jobs' verdicts
+PAPER_VALUES = REPO / "workflow/report/paper_values.csv"  # the verdicts jobs' paper values
 PATTERNS = ["summary/*.parquet", "tables/*/*.md", "tables/*/*.parquet", "figures/*/*.png", "overview.md",
             "paper_vs_gengap.md", "paper_vs_gengap.parquet"]
 
@@ -92,7 +92,7 @@ def drawing_commit(root: Path = REPO) -> str | None:
         return None
 
 
-def redraw(results: Path, dest: Path, figures: list[str], paper_values: Path = PAPER_VALUES) -> list[Path]:
+def redraw(results: Path, dest: Path, figures: list[str]) -> list[Path]:
     """Draw each ``suite/figure`` again into ``dest/figures/`` from ``results``' summary of the
     suite (its history and slopes where the run wrote them) with this checkout's figure code."""
     from gengap.report.figures import draw_figure  # matplotlib only when figures are redrawn
@@ -106,12 +106,17 @@ def redraw(results: Path, dest: Path, figures: list[str], paper_values: Path = P
         if not summary.is_file():
             raise FileNotFoundError(f"{summary}: no summary of suite {suite!r} to redraw {item} from")
         history = results / "summary" / "history" / f"{suite}.parquet"
-        slopes = results / "summary" / f"{suite}_slopes.parquet"
+        verdicts = results / "summary" / f"{suite}_verdicts.parquet"
         png = dest / "figures" / suite / f"{name}.png"
         with tempfile.TemporaryDirectory() as tmp:  # drawn aside: the PDF and checksums are not published
+            import pandas as pd
+
+            from gengap.atomic import save_parquet
+
+            save_parquet(described(pd.read_parquet(summary)), f"{tmp}/summary.parquet")
+            summary = Path(tmp) / "summary.parquet"
             draw_figure(name, str(summary), str(history) if history.is_file() else None, f"{tmp}/{name}.png",
-                        f"{tmp}/{name}.pdf", str(paper_values) if paper_values.is_file() else None,
-                        suite, str(slopes) if slopes.is_file() else None)
+                        f"{tmp}/{name}.pdf", str(verdicts) if verdicts.is_file() else None)
             _copy(Path(tmp) / f"{name}.png", png)
         written.append(png)
     return written
@@ -190,6 +195,16 @@ def _outputs(dest: Path, suites: list[str], kind: str) -> list[tuple[str, str]]:
     return sorted(published | listed)
 
 
+def described(summary):
+    """A summary whose measure rows carry their ``label`` and ``kind`` (``gengap.measures.registry``),
+    filled from this checkout's registry where a run wrote none (it ran before rows carried them)."""
+    if "measure" not in summary:  # a theory suite's summary: no measure rows
+        return summary
+    from gengap.measures.registry import describe
+
+    return describe(summary)
+
+
 def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], list[str]]:
     """Recompute a published run's slopes, tables, paper-vs-gengap table, overview and figures
     from its own summaries with this checkout's code; returns (files written, figures kept as
@@ -200,11 +215,11 @@ def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], 
     from gengap.config import read_yaml, run_commands
     from gengap.report.figures import draw_figure
     from gengap.report.overview import write_overview
-    from gengap.report.paper import write_paper_table
+    from gengap.report.paper import suite_rows, write_paper_table, write_suite_verdicts
     from gengap.report.slopes import write_slopes
     from gengap.report.tables import write_table
 
-    summaries = sorted(p for p in (dest / "summary").glob("*.parquet") if not p.stem.endswith("_slopes"))
+    summaries = sorted(p for p in (dest / "summary").glob("*.parquet") if not p.stem.endswith(("_slopes", "_verdicts")))
     if not summaries:
         raise FileNotFoundError(f"{dest}/summary: no published summaries to recompute from")
     suites = [p.stem for p in summaries]
@@ -212,7 +227,7 @@ def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], 
     with tempfile.TemporaryDirectory() as tmp:  # a results folder of the published summaries, digests written
         work = Path(tmp)
         for path in summaries:
-            save_parquet(pd.read_parquet(path), work / "summary" / path.name)
+            save_parquet(described(pd.read_parquet(path)), work / "summary" / path.name)
         fitted = [s for s in suites if (dest / "summary" / f"{s}_slopes.parquet").is_file()]
         for s in fitted:
             write_slopes(str(work / "summary" / f"{s}.parquet"), str(work / "summary" / f"{s}_slopes.parquet"))
@@ -223,7 +238,10 @@ def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], 
         paths = {s: str(work / "summary" / f"{s}.parquet") for s in suites}
         slopes = {s: str(work / "summary" / f"{s}_slopes.parquet") for s in fitted}
         commands = run_commands(read_yaml(REPO / "config.yaml"), sorted(set(pd.read_csv(paper_values, dtype=str)["suite"])))
-        write_paper_table(str(paper_values), paths, slopes, str(work / "paper_vs_gengap.parquet"),
+        verdicts = {s: str(work / "summary" / f"{s}_verdicts.parquet") for s in suites}
+        for s in suites:  # the published run's datasets were the published ones (RUN.md would say otherwise)
+            write_suite_verdicts(suite_rows(str(paper_values), s), s, paths[s], slopes.get(s), verdicts[s])
+        write_paper_table(str(paper_values), verdicts, str(work / "paper_vs_gengap.parquet"),
                           str(work / "paper_vs_gengap.md"), commands=commands)
         write_overview(paths, _kinds(dest, suites), slopes, str(work / "overview.md"), str(work / "paper_vs_gengap.parquet"))
         for suite, name in _outputs(dest, suites, "figures"):
@@ -231,10 +249,10 @@ def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], 
             out.mkdir(parents=True, exist_ok=True)
             try:
                 draw_figure(name, paths[suite], None, str(out / f"{name}.png"), str(out / f"{name}.pdf"),
-                            str(paper_values), suite, slopes.get(suite))
+                            verdicts[suite])
             except Exception as err:  # needs the training histories, which are not published
                 kept.append(f"figures/{suite}/{name}.png ({type(err).__name__}: {err})")
-        for pattern in ("summary/*_slopes.parquet", "tables/*/*.md", "tables/*/*.parquet", "figures/*/*.png",
+        for pattern in ("summary/*.parquet", "tables/*/*.md", "tables/*/*.parquet", "figures/*/*.png",
                         "overview.md", "paper_vs_gengap.md", "paper_vs_gengap.parquet"):
             for src in sorted(work.glob(pattern)):
                 _copy(src, dest / src.relative_to(work))
@@ -242,7 +260,8 @@ def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], 
     at = drawing_commit() or "an unknown commit"
     note = (f"- statistics, verdicts, tables, overview and figures recomputed at {at} from this run's published "
             "summaries with that commit's code (slopes with the seed as the unit, claims with the rules of "
-            "`gengap.report.verdicts`); no cell was retrained or measured again"
+            "`gengap.report.verdicts`; each measure row's label and kind from that commit's measure registry "
+            "where the run wrote none); no cell was retrained or measured again"
             + (f"; kept as drawn before: {', '.join(kept)}" if kept else ""))
     run = dest / "RUN.md"
     lines = run.read_text().splitlines() if run.is_file() else ["# Run", ""]

@@ -22,7 +22,7 @@ from gengap.measures import MEASURES
 from gengap.models import MODELS
 from gengap.provenance import code_digest, script_link
 from gengap.report.figures import FIGURES
-from gengap.report.paper import QUANTITIES
+from gengap.report.paper import QUANTITIES, suite_rows
 from gengap.report.tables import TABLES
 from gengap.theory import RUNNERS
 from gengap.train.losses import LOSSES
@@ -132,12 +132,30 @@ def summary_inputs(wc):
 
 
 def figure_inputs(wc):
-    """The suite's summary (and histories) as its kind says, its slopes where it fits them, and
-    the papers' values (the verdicts under the figure)."""
-    inputs = dict(suite_kind(wc).figure_inputs(R, wc.suite), paper_values=PAPER_VALUES)
+    """The suite's summary (and histories) as its kind says, and its verdicts (the line under
+    the figure)."""
+    return dict(
+        suite_kind(wc).figure_inputs(R, wc.suite),
+        verdicts=f"{R}/summary/{wc.suite}_verdicts.parquet",
+    )
+
+
+def verdict_inputs(wc):
+    """The suite's summary, its slopes where it fits them, and what the decoding of its datasets
+    read (modified files are named in its verdicts)."""
+    inputs = {"summary": f"{R}/summary/{wc.suite}.parquet"}
     if suite_config(wc).get("slopes"):
         inputs["slopes"] = f"{R}/summary/{wc.suite}_slopes.parquet"
+    for d in sorted(set(suite_config(wc)["datasets"])):
+        inputs[f"read_{d}"] = f"{R}/datasets/{d}.read.json"
     return inputs
+
+
+@functools.cache
+def paper_rows(suite):
+    """The paper values about ``suite``: the verdicts rule's param, so that editing one value
+    reruns its suite's verdicts (and figures) only."""
+    return suite_rows(PAPER_VALUES, suite)
 
 
 def computed_spec(wc):
@@ -159,10 +177,9 @@ def claim_commands():
     return run_commands(read_yaml("config.yaml"), suites)
 
 
-def dataset_reads(wc):
-    """What the decoding of every dataset of the run read (modified files are named in verdicts)."""
-    datasets = {d for cfg in config["suites"].values() for d in cfg["datasets"]}
-    return {f"read_{d}": f"{R}/datasets/{d}.read.json" for d in sorted(datasets)}
+def every_verdict(wc):
+    """Every suite's verdicts."""
+    return {f"verdicts_{s}": f"{R}/summary/{s}_verdicts.parquet" for s in config["suites"]}
 
 
 def overview_inputs(wc):

@@ -66,9 +66,7 @@ rule figure:
     conda:
         "../envs/gengap.yaml"
     params:
-        code=lambda wc: code_digest(
-            "figure", FIGURES.definition(wc.figure), *QUANTITIES.definitions()
-        ),
+        code=lambda wc: code_digest("figure", FIGURES.definition(wc.figure)),
         description=lambda wc: FIGURES.describe(wc.figure),
     script:
         linked_script("figure")
@@ -118,12 +116,30 @@ rule overview:
         linked_script("overview")
 
 
+# The papers' claims about one suite, decided once from its summary (gengap.report.paper): the
+# figures of the suite and the paper-vs-gengap table read them. The suite's paper values are a
+# param: editing one reruns only its suite's verdicts, its figures and the table.
+rule verdicts:
+    input:
+        unpack(verdict_inputs),
+    output:
+        f"{R}/summary/{{suite}}_verdicts.parquet",
+    log:
+        f"{R}/logs/verdicts/{{suite}}.log",
+    conda:
+        "../envs/gengap.yaml"
+    params:
+        paper_values=lambda wc: paper_rows(wc.suite),
+        code=code_digest("verdicts", *QUANTITIES.definitions()),
+    script:
+        linked_script("verdicts")
+
+
 # Every number and claim of both papers beside what this run measured (values and sources:
-# workflow/report/paper_values.csv; an edit there reruns only this table).
+# workflow/report/paper_values.csv): each suite's verdicts, and "not run" for the suites absent.
 rule paper_vs_gengap:
     input:
-        unpack(overview_inputs),
-        unpack(dataset_reads),
+        unpack(every_verdict),
         paper_values=PAPER_VALUES,
     output:
         parquet=f"{R}/paper_vs_gengap.parquet",
@@ -140,6 +156,6 @@ rule paper_vs_gengap:
         "../envs/gengap.yaml"
     params:
         commands=claim_commands(),
-        code=code_digest("paper_vs_gengap", *QUANTITIES.definitions()),
+        code=code_digest("paper_vs_gengap"),
     script:
         linked_script("paper_vs_gengap")

@@ -21,7 +21,7 @@ def _bound(ctx, numerator: float) -> dict:
     return {"": numerator / (ctx.gamma * math.sqrt(ctx.m)), "numerator": numerator}
 
 
-@measure("vc")
+@measure("vc", label="VC bound", kind="bound")
 def vc(ctx) -> dict:
     """sqrt((8/m)(V ln(2em/V) + ln(4/delta))), V = L W log2 W (Bartlett et al. 2019).
 
@@ -35,7 +35,7 @@ def vc(ctx) -> dict:
     return {"": value, "numerator": V}
 
 
-@measure("frobenius_bound")
+@measure("frobenius_bound", label="Frobenius bound", kind="bound")
 def frobenius_bound(ctx) -> dict:
     """B (sqrt(2 ln 2 L) + 1) prod ||W_i||_F / (gamma sqrt m) (Golowich, Rakhlin, Shamir)."""
     mats = weight_matrices(ctx.folded)
@@ -43,7 +43,7 @@ def frobenius_bound(ctx) -> dict:
     return _bound(ctx, ctx.input_norm_max * (math.sqrt(2 * math.log(2) * len(mats)) + 1) * math.exp(log_prod))
 
 
-@measure("dist_s2")
+@measure("dist_s2", label="distance between S1 and S2 weights", kind="complexity")
 def dist_s2(ctx) -> float:
     """sqrt(sum_i ||W_i - W_i^{S2}||_F^2): distance to the weights trained on the second draw."""
     if ctx.other is None:
@@ -61,7 +61,7 @@ def _bartlett17(ctx, transpose: bool) -> dict:
     return _bound(ctx, math.exp(log_num))
 
 
-@measure("bartlett17")
+@measure("bartlett17", label="Bartlett et al. 2017", kind="bound")
 def bartlett17(ctx) -> dict:
     """B prod ||W_i||_2 (sum_i (||W_i - W_i^0||_{2,1} / ||W_i||_2)^{2/3})^{3/2} / (gamma sqrt m)
     (spectrally-normalized margin bound, log factors dropped as plotted by Nagarajan & Kolter).
@@ -70,7 +70,7 @@ def bartlett17(ctx) -> dict:
     return _bartlett17(ctx, transpose=False)
 
 
-@measure("bartlett17_nk")
+@measure("bartlett17_nk", label="Bartlett et al. 2017 (N&K's code)", kind="bound")
 def bartlett17_nk(ctx) -> dict:
     """bartlett17 with the (2,1) norm of Nagarajan & Kolter's code: ``np.sum(np.linalg.norm(W -
     W0, axis=1))`` on TensorFlow's [in, out] matrices sums the l2 norms over *input* units (the
@@ -89,7 +89,7 @@ def _neyshabur18(ctx, from_init: bool) -> dict:
     return _bound(ctx, math.exp(log_num))
 
 
-@measure("neyshabur18")
+@measure("neyshabur18", label="Neyshabur et al. 2018", kind="bound")
 def neyshabur18(ctx) -> dict:
     """B L sqrt(h) prod ||W_i||_2 sqrt(sum_i ||W_i||_F^2 / ||W_i||_2^2) / (gamma sqrt m) (PAC-Bayes).
 
@@ -99,13 +99,13 @@ def neyshabur18(ctx) -> dict:
     return _neyshabur18(ctx, from_init=False)
 
 
-@measure("neyshabur18_init")
+@measure("neyshabur18_init", label="Neyshabur et al. 2018 (from init)", kind="bound")
 def neyshabur18_init(ctx) -> dict:
     """neyshabur18 with ||W_i - W_i^0||_F in the sum."""
     return _neyshabur18(ctx, from_init=True)
 
 
-@measure("neyshabur19")
+@measure("neyshabur19", label="Neyshabur et al. 2019", kind="bound")
 def neyshabur19(ctx) -> dict:
     """Two-layer networks f = V[Ux]_+ (C classes, H hidden units), Neyshabur et al. 2019:
     R = 3 sqrt2 (sqrt(2C) + 1)(||V||_F + 1)(sqrt(mean_i ||[U0 x_i]_+||^2)
@@ -126,7 +126,7 @@ def neyshabur19(ctx) -> dict:
     return {"": math.sqrt(N / m), "numerator": N}
 
 
-@measure("neyshabur19_nk")
+@measure("neyshabur19_nk", label="Neyshabur et al. 2019 (N&K's code)", kind="bound")
 def neyshabur19_nk(ctx) -> dict:
     """Neyshabur et al. 2019 as Nagarajan & Kolter plot it for a two-layer net f = V[Ux]_+
     (their code's ``unilayer_bound``, the sqrt(H) and constant terms dropped):
@@ -138,7 +138,7 @@ def neyshabur19_nk(ctx) -> dict:
     return _bound(ctx, ctx.input_norm_max * frobenius_norm(V) * (frobenius_norm(U - U0) + spectral_norm(U0)))
 
 
-@measure("path_norm")
+@measure("path_norm", label="path norm", kind="complexity", outputs={"bound": ("path-norm bound", "bound")})
 @torch.no_grad()
 def path_norm(ctx) -> dict:
     """sqrt(sum_k f_{w^2}(1)_k): every parameter squared, all-ones input, outputs summed;

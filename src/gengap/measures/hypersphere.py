@@ -22,7 +22,7 @@ def s_prime(x: torch.Tensor, y: torch.Tensor, radii=HYPERSPHERE_RADII):
     return x * scale, 1 - y
 
 
-@measure("sprime_error")
+@measure("sprime_error", label="error on S′", kind="error")
 def sprime_error(ctx) -> float:
     """0-1 error on S' (training points projected onto the other sphere, labels flipped)."""
     if not ctx.dataset.startswith("hypersphere"):
@@ -31,7 +31,7 @@ def sprime_error(ctx) -> float:
     return error_rate(predict(ctx.net, x), y)
 
 
-@measure("uc_lower_bound")
+@measure("uc_lower_bound", label="uniform-convergence lower bound (1 − test error)", kind="error")
 def uc_lower_bound(ctx) -> float:
     """1 - test error: the lower bound on the tightest uniform-convergence bound when S' is fully
     misclassified (reported for every cell; meaningful where sprime_error is near 1)."""

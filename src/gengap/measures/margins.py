@@ -7,7 +7,9 @@ import torch
 from gengap.measures.registry import measure
 
 
-@measure("margins")
+@measure("margins", label="training margin", kind="margin",
+         outputs={"gamma": ("margin γ of the bounds", "margin"), "p05": ("5th percentile of the training margins", "margin"),
+                  "p10": ("10th percentile of the training margins", "margin"), "median": ("median training margin", "margin")})
 def margins(ctx) -> dict:
     """gamma used by the bounds; 5th and 10th percentile and median of the training margins
     f(x)_y - max_{j != y} f(x)_j."""

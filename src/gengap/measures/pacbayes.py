@@ -72,14 +72,14 @@ def flatness_sigma(ctx, magnitude: bool) -> tuple[float, int]:
     return math.exp(lo), len(y)
 
 
-@measure("pacbayes_mag_flatness")
+@measure("pacbayes_mag_flatness", label="PAC-Bayes flatness 1/σ′²", kind="complexity")
 def pacbayes_mag_flatness(ctx) -> dict:
     """1 / sigma'^2 for the magnitude-aware search u_i ~ N(0, sigma'^2 w_i^2 + eps^2)."""
     sigma, points = flatness_sigma(ctx, magnitude=True)
     return {"": 1 / sigma**2, "sigma": sigma, "points": points}
 
 
-@measure("pacbayes_init")
+@measure("pacbayes_init", label="PAC-Bayes (from init)", kind="bound")
 def pacbayes_init(ctx) -> dict:
     """sqrt((||w - w0||^2 / (4 sigma^2) + ln(m / sigma) + 10) / m), sigma from the search with
     u_i ~ N(0, sigma^2)."""

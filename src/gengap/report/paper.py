@@ -23,14 +23,13 @@ import pandas as pd
 
 from gengap.atomic import read_json, read_parquet, save_parquet, save_text
 from gengap.registry import Registry
-from gengap.report.format import number
 from gengap.report.tables import rademacher, table1
-from gengap.report.verdicts import CLAIM, NOT_RUN, VERDICTS, claim_count, claims, decide, rule_text, verdict_counts
+from gengap.report.verdicts import NOT_RUN, VERDICTS, claim_count, claims, decide, rule_text, verdict_counts
 
 QUANTITIES: Registry = Registry("paper quantity")
 COLUMNS = ["verdict", "note", "rule", "paper", "source", "claim", "paper_model", "model", "setting", "paper_data", "paper_value",
            "paper_text", "suite", "gengap_value", "bound", "gengap_ci", "seeds", "gengap_data", "gengap_scale", "test",
-           "tolerance"]
+           "tolerance", "paper_row"]  # paper_row: the value's line in paper_values.csv (1 = the first value)
 
 
 def _scale(df: pd.DataFrame) -> str:
@@ -155,8 +154,9 @@ def compare(paper_values: pd.DataFrame, summaries: dict[str, pd.DataFrame],
     published ones (``allow_modified_data``), with those files: their rows name them, and none is
     "reproduced"."""
     rows = []
-    for _, row in paper_values.fillna("").iterrows():
+    for index, row in paper_values.fillna("").iterrows():
         base = row.to_dict()
+        base["paper_row"] = int(index) + 1
         base["paper_value"] = float(row["paper_value"]) if row["paper_value"] != "" else math.nan
         base["rule"] = rule_text(base)
         base["paper_model"] = row["model"]  # the model the paper's number is for (the measured one may differ)
@@ -173,9 +173,7 @@ def compare(paper_values: pd.DataFrame, summaries: dict[str, pd.DataFrame],
             row["gengap_data"] = f"{row['gengap_data']} (modified data: {', '.join(files)})"
     for row in rows:
         row["verdict"], row["note"] = decide(row, rows)
-    table = pd.DataFrame(rows).reindex(columns=COLUMNS)
-    order = table["verdict"].map({v: i for i, v in enumerate(VERDICTS)})
-    return table.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+    return in_order(pd.DataFrame(rows))
 
 
 def not_run(table: pd.DataFrame, commands: dict[str, str] | None = None) -> list[str]:
@@ -268,17 +266,57 @@ def to_markdown(table: pd.DataFrame, commands: dict[str, str] | None = None) -> 
     return text + ("\nNot run:\n\n" + "".join(f"- {line}\n" for line in idle) if idle else "")
 
 
-def write_paper_table(paper_values_path: str, summary_paths: dict[str, str], slope_paths: dict[str, str],
-                      parquet_path: str, markdown_path: str, html_path: str | None = None,
-                      read_paths: dict[str, str] | None = None, commands: dict[str, str] | None = None,
-                      read=read_parquet, landing_path: str | None = None) -> pd.DataFrame:
-    """The table from the files of a run (``read``: how to read a Parquet file); ``read_paths``:
-    each dataset's ``<name>.read.json`` (what its decoding read, modified files included);
-    ``commands``: by suite, the command that runs it (for the claims not run)."""
+def suite_verdicts(paper_values: pd.DataFrame, suite: str, summary: pd.DataFrame, slopes: pd.DataFrame | None,
+                   modified: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """The rows of ``paper_values`` about ``suite`` decided from its own summary and slopes: every
+    claim lies within one suite, so each is decided once, here (the ``verdicts`` job)."""
+    return compare(paper_values[paper_values["suite"] == suite], {suite: summary}, {suite: slopes}, modified)
+
+
+def write_suite_verdicts(paper_rows: list[dict], suite: str, summary_path: str, slopes_path: str | None,
+                         out_path: str, read_paths: dict[str, str] | None = None, read=read_parquet) -> pd.DataFrame:
+    """The ``verdicts`` job: ``paper_rows``, the suite's rows of the paper values (a rule param, so
+    editing one value reruns only its suite's verdicts and figures); ``read_paths``: each dataset's
+    ``<name>.read.json`` (modified files are named)."""
+    rows = [dict(r) for r in paper_rows]
+    index = [int(r.pop("paper_row")) - 1 for r in rows]  # each value's line in paper_values.csv
+    values = pd.DataFrame(rows, index=index, columns=list(rows[0]) if rows else ["suite"]).astype(str)
     modified = {d: read_json(p).get("modified", []) for d, p in (read_paths or {}).items()}
-    table = compare(pd.read_csv(paper_values_path, dtype=str),
-                    {s: read(p) for s, p in summary_paths.items()},
-                    {s: read(p) for s, p in slope_paths.items()}, modified)
+    table = suite_verdicts(values, suite, read(summary_path), read(slopes_path) if slopes_path else None, modified)
+    save_parquet(table, out_path)
+    return table
+
+
+def suite_rows(paper_values_path: str, suite: str) -> list[dict]:
+    """The paper values about ``suite``, as the ``verdicts`` rule's param."""
+    values = pd.read_csv(paper_values_path, dtype=str).fillna("")
+    values["paper_row"] = [str(i + 1) for i in values.index]
+    return values[values["suite"] == suite].to_dict("records")
+
+
+def assemble(paper_values: pd.DataFrame, verdicts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The whole table: each run suite's decided rows, and a "not run" row for every paper value of
+    a suite that is not in this run; in verdict order."""
+    absent = compare(paper_values[~paper_values["suite"].isin(list(verdicts))], {}, {})
+    table = pd.concat([t for t in [*verdicts.values(), absent] if len(t)], ignore_index=True)
+    return in_order(table)
+
+
+def in_order(table: pd.DataFrame) -> pd.DataFrame:
+    """By verdict (``VERDICTS``), then as the paper values come (each value's variants as measured)."""
+    table = table.reindex(columns=COLUMNS).astype({"paper_value": float, "paper_row": int})
+    rank = table["verdict"].map({v: i for i, v in enumerate(VERDICTS)})
+    return table.assign(_rank=rank).sort_values(["_rank", "paper_row"], kind="stable").drop(
+        columns="_rank").reset_index(drop=True)
+
+
+def write_paper_table(paper_values_path: str, verdict_paths: dict[str, str],
+                      parquet_path: str, markdown_path: str, html_path: str | None = None,
+                      commands: dict[str, str] | None = None,
+                      read=read_parquet, landing_path: str | None = None) -> pd.DataFrame:
+    """The table from each suite's verdicts (``verdict_paths``, by suite; ``read``: how to read a
+    Parquet file); ``commands``: by suite, the command that runs it (for the claims not run)."""
+    table = assemble(pd.read_csv(paper_values_path, dtype=str), {s: read(p) for s, p in verdict_paths.items()})
     save_parquet(table, parquet_path)
     save_text(to_markdown(table, commands), markdown_path)
     if html_path:

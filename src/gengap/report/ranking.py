@@ -9,8 +9,8 @@ weight decay, dropout) and the *environments* of the data (dataset, n, and its c
 noise p). The gap g of a cell is its measure ``gap`` (test error minus training error).
 
 - **Orientation**: every measure is scored so that a larger value predicts a larger gap. Norms and
-  bounds are, as they are; a margin is not (a larger margin goes with a smaller gap): ``margins_*``
-  is scored as Jiang et al.'s inverse margin 1/gamma^2 (``1/margins_*^2``; a cell whose margin is not
+  bounds are, as they are; a margin is not (a larger margin goes with a smaller gap): a measure of
+  kind ``margin`` (``margins_*``) is scored as Jiang et al.'s inverse margin 1/gamma^2 (``1/margins_*^2``; a cell whose margin is not
   positive has no such value). Each row states its direction.
 - **Kendall's tau** over all pairs of cells: mean of sign(mu_1 - mu_2) sign(g_1 - g_2).
 - **Granulated Kendall Psi**: for each setting i that varies, psi_i = the mean of tau over the
@@ -45,36 +45,37 @@ import re
 import numpy as np
 import pandas as pd
 
-# Not scored: the gap itself and its parts; a measure's reporting values (the flatness search's
-# sigma and the points it used), which are how a measure was computed, not a measure.
-SKIPPED = {"gap", "train_error", "test_error"}
-AUXILIARY = ("_sigma", "_points")
+from gengap.report.reading import measure_kinds
+
+# Not scored: the gap itself and its parts (kind ``error``) and a measure's reporting values (kind
+# ``auxiliary``: the flatness search's sigma and the points it used), which are how a measure was
+# computed, not a measure. A margin (kind ``margin``) is scored as 1/x^2 (Jiang et al.'s inverse margin).
+NOT_SCORED = ("error", "auxiliary")
 HYPERPARAMETERS = ("width", "depth", "lr", "batch_size", "weight_decay", "dropout")
 ENVIRONMENTS = ("dataset", "n", "corruption")
 SETTINGS = (*ENVIRONMENTS[:1], *HYPERPARAMETERS, *ENVIRONMENTS[1:])
 MLP = re.compile(r"mlp_(\d+)x(\d+)")
-INVERSE_SQUARED = ("margins_",)  # scored as 1/x^2 (Jiang et al.'s inverse margin)
 BOOTSTRAP = 200
 TWO_SE = 2.0  # a gap difference is beyond the test set's noise past this many standard errors
 
 
-def score_name(measure: str) -> str:
+def score_name(measure: str, kind: str) -> str:
     """The name a measure is ranked under: ``1/<measure>^2`` for a margin, else the measure."""
-    return f"1/{measure}^2" if measure.startswith(INVERSE_SQUARED) else measure
+    return f"1/{measure}^2" if kind == "margin" else measure
 
 
-def direction(measure: str) -> str:
-    return ("1/margin^2: a smaller margin predicts a larger gap" if measure.startswith(INVERSE_SQUARED)
+def direction(kind: str) -> str:
+    return ("1/margin^2: a smaller margin predicts a larger gap" if kind == "margin"
             else "as is: a larger value predicts a larger gap")
 
 
-def scored(cells: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """The cells with a finite score and gap, the score in column ``score_name(measure)``."""
+def scored(cells: pd.DataFrame, measure: str, kind: str) -> pd.DataFrame:
+    """The cells with a finite score and gap, the score in column ``score_name(measure, kind)``."""
     x = cells[measure].to_numpy(dtype=float)
-    if measure.startswith(INVERSE_SQUARED):
+    if kind == "margin":
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.where(x > 0, 1.0 / x**2, np.nan)
-    out = cells.assign(**{score_name(measure): x})
+    out = cells.assign(**{score_name(measure, kind): x})
     keep = np.isfinite(x) & np.isfinite(out["gap"].to_numpy(dtype=float))
     return out[keep].reset_index(drop=True)
 
@@ -205,16 +206,16 @@ def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: li
     cells = cell_settings(summary)
     kept = cells[cells["status"] == "fitted"] if "status" in cells else cells
     left_out = len(cells) - len(kept)
-    names = measures or sorted(m for m in summary["measure"].unique()
-                               if m not in SKIPPED and not m.endswith(AUXILIARY))
+    kinds = measure_kinds(summary)
+    names = measures or sorted(m for m in summary["measure"].unique() if kinds.get(m) not in NOT_SCORED)
     rng = np.random.default_rng(seed)
     rows, psi_draws = [], {}
     for m in names:
         if m not in kept:
             continue
-        ok, name = scored(kept, m), score_name(m)
+        ok, name = scored(kept, m, kinds.get(m)), score_name(m, kinds.get(m))
         if len(ok) < 2:  # listed, with why it has no scores
-            rows.append({"measure": name, "direction": direction(m), "cells": len(ok), "environments": 0,
+            rows.append({"measure": name, "direction": direction(kinds.get(m)), "cells": len(ok), "environments": 0,
                          "weighted_environments": 0, "cells_left_out": left_out,
                          "cells_without_value": len(kept) - len(ok), "varied": ""})
             continue
@@ -224,7 +225,7 @@ def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: li
         pairs = {s: _Pairs(ok, s) for s in settings}
         taus = {s: _group_taus(pairs[s], mu, gap) for s in settings}
         psi = {s: float(np.nanmean(t)) if np.isfinite(t).any() else math.nan for s, t in taus.items()}
-        row = {"measure": name, "direction": direction(m), "tau": kendall_tau(mu, gap)}
+        row = {"measure": name, "direction": direction(kinds.get(m)), "tau": kendall_tau(mu, gap)}
         # the bootstrap: configurations for tau, groups for each psi_i, environments for the sign errors
         config = ok.groupby(settings, sort=False).ngroup().to_numpy() if settings else np.zeros(len(ok), int)
         agree_sum, pair_count = _config_pairs(config, mu, gap)

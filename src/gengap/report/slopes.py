@@ -15,13 +15,11 @@ n, a description of that seed's curve), and one per group (``pooled`` True: over
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from gengap.atomic import read_parquet, save_parquet
-from gengap.report.seeds import MIN_SEEDS, over_seeds
+from gengap.report.seeds import over_seeds
 
 # A fit never pools cells that differ in anything but n, seed and draw (regularization settings too).
 GROUP = ["suite", "dataset", "model", "corruption", "reg", "measure"]
