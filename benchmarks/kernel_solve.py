@@ -15,7 +15,7 @@ import math
 import torch
 
 from gengap.flops import matmul_rate
-from gengap.theory.kernel import kernel_cell
+from gengap.theory.kernel import KERNELS, kernel_cell
 from gengap.theory.registry import points
 
 
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", required=True, help="a decoded dataset file (results/datasets/<name>.pt)")
     ap.add_argument("--n", type=int, default=8000)
-    ap.add_argument("--kernel", default="rbf", choices=["rbf", "linear_features"])
+    ap.add_argument("--kernel", default="rbf", choices=KERNELS)
     ap.add_argument("--gamma", type=float, default=None, help="RBF exp(-gamma ||x - x'||^2); default: median heuristic")
     ap.add_argument("--features", type=int, default=65536)
     ap.add_argument("--tile", type=int, default=4096)

@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from gengap.measure_options import MeasureOptions
 from gengap.measures import MEASURES, MeasureContext, compute_measures
 from gengap.measures import pacbayes
 from gengap.measures.hypersphere import s_prime
@@ -30,7 +31,7 @@ def context(repeat=1, **kw):
     x = X.repeat(repeat, 1, 1)
     y = torch.tensor([1, 1, 0, 0]).repeat(repeat)
     return MeasureContext(net=bias_free(W1, W2), init=bias_free(W1_0, W2_0), train_x=x, train_y=y,
-                          test_x=x, test_y=y, options={"gamma": GAMMA, "delta": DELTA}, **kw)
+                          test_x=x, test_y=y, options=MeasureOptions(gamma=GAMMA, delta=DELTA), **kw)
 
 
 def rows(ctx, *names):
@@ -61,7 +62,7 @@ def test_bartlett17_paper_and_code_orientation_of_the_2_1_norm():
     # W1 - W1_0 = [[3, 4], [0, 0]]: rows (paper, per output unit) 5 + 0; columns (code) 3 + 4
     ctx = MeasureContext(net=bias_free([[3.0, 4.0], [0.0, 4.0]], W2), init=bias_free([[0.0, 0.0], [0.0, 4.0]], W2_0),
                          train_x=X, train_y=torch.tensor([1, 1, 0, 0]), test_x=X, test_y=torch.tensor([1, 1, 0, 0]),
-                         options={"gamma": GAMMA, "delta": DELTA})
+                         options=MeasureOptions(gamma=GAMMA, delta=DELTA))
     s1 = torch.linalg.matrix_norm(torch.tensor([[3.0, 4.0], [0.0, 4.0]]), ord=2).item()
     r = rows(ctx, "bartlett17", "bartlett17_nk")
     # W2 - W2_0 = diag(0, 2): rows and columns agree (2)
@@ -128,11 +129,15 @@ def test_margin_distribution_and_gamma_choice():
     q = torch.quantile(torch.tensor([3.0, 8.0, 0.0, 0.0], dtype=torch.float64), torch.tensor([0.05, 0.1], dtype=torch.float64))
     assert (r["margins_p05"], r["margins_p10"]) == pytest.approx(q.tolist())
     ctx = context()
-    ctx.options = {}
-    ctx.stop_rule = {"criterion": "margin", "gamma": 10.0, "fraction": 0.99}
-    assert ctx.gamma == 10.0  # the stopping rule's gamma
+    ctx.options = MeasureOptions()
+    ctx.stop_rule = {"criterion": "margin", "gamma": 12.0, "fraction": 0.99}
+    assert ctx.gamma == 12.0  # the stopping rule's gamma
     ctx = context()
-    ctx.options = {}
+    ctx.options = MeasureOptions()
+    ctx.stop_rule = {"criterion": "margin"}
+    assert ctx.gamma == 10.0  # the margin rule's own default (its signature: the one place it is defined)
+    ctx = context()
+    ctx.options = MeasureOptions()
     assert math.isnan(ctx.gamma)  # 10th percentile margin is 0: no positive gamma
 
 
@@ -164,7 +169,7 @@ def test_flatness_search_finds_the_largest_sigma_within_tolerance(monkeypatch):
     assert len(calls) == 1 + pacbayes.STEPS and points == len(ctx.train_y)
     monkeypatch.setattr(pacbayes, "perturbed_error", lambda *a: 0.0)  # perfectly flat
     assert pacbayes.flatness_sigma(ctx, magnitude=False)[0] == pytest.approx(pacbayes.SIGMA_RANGE[1])
-    ctx.options["flatness_points"] = 2  # a sample: the first 2 points, and the record says so
+    ctx.options = MeasureOptions(flatness_points=2)  # a sample: the first 2 points, and the record says so
     assert pacbayes.flatness_sigma(ctx, magnitude=False)[1] == 2
 
 

@@ -32,10 +32,8 @@ GRID = {
     },
 }
 # Which rule runs which script (the rule graph itself is read from Snakemake: ``rule_graph``).
-SCRIPT_RULES = {"dataset_source": "dataset_source", "prepare_dataset": "prepare_dataset",
-                "training_set": "training_set", "train": "train", "measure": "measure", "summarize": "summarize", "history": "history", "figure": "figure",
-                "table": "table", "overview": "overview", "suite_cell": "suite_cell",
-                "paper_vs_gengap": "paper_vs_gengap"}
+# every workflow script is run by the rule of its name
+SCRIPT_RULES = {p.stem: p.stem for p in (REPO / "workflow" / "scripts").glob("*.py")}
 
 
 def rule_graph(workdir: Path) -> dict[str, set[str]]:
@@ -96,7 +94,7 @@ def downstream(rules: set[str], graph: dict[str, set[str]]) -> set[str]:
     """The rules that rerun after ``rules``. suite_cell feeds the kern suite's summary, which has no
     table: a summary rerun through it alone reruns no table."""
     if rules == {"suite_cell"}:
-        return {"suite_cell", "summarize", "figure", "overview", "paper_vs_gengap"}
+        return {"suite_cell", "summarize", "verdicts", "figure", "overview", "paper_vs_gengap"}
     out, todo = set(), list(rules)
     while todo:
         rule = todo.pop()
@@ -137,7 +135,7 @@ def inverted_pixels(train_x, train_y, test_x, **_):
     return Corrupted(255 - train_x, train_y, 255 - test_x)
 ''',
     "measures/norms.py": '''
-@measure("weight_count_twice")
+@measure("weight_count_twice", label="twice the weight count", kind="complexity")
 def weight_count_twice(ctx) -> float:
     return 2.0 * sum(p.numel() for p in ctx.net.parameters())
 ''',
@@ -146,7 +144,7 @@ def weight_count_twice(ctx) -> float:
 from gengap.measures.registry import measure
 
 
-@measure("one")
+@measure("one", label="one", kind="complexity")
 def one(ctx) -> float:
     return 1.0
 ''',

@@ -88,7 +88,7 @@ def test_sgd_from_zero_meets_the_minimum_norm_solution():
     assert row["relative_distance"] < 1e-8
     assert row["train_residual"] < 1e-8
     with pytest.raises(ValueError, match="d > n"):
-        min_norm_sgd_cell(n=30, d=20, seed=0)
+        min_norm_sgd_cell(n=30, d=20, seed=0, epochs=1000)
 
 
 def test_overview_line_gives_each_dataset_its_own_errors():

@@ -13,6 +13,7 @@ from gengap.atomic import save_torch
 from gengap.config import cells, training_settings
 from gengap.data.corruptions import CORRUPTIONS
 from gengap.data.training_set import make_training_set
+from gengap.measure_options import MeasureOptions
 from gengap.models import MODELS
 from gengap.report.summary import steps_to_accuracy, with_relative_time_to_fit
 from gengap.report.tables import rademacher, table1
@@ -103,7 +104,7 @@ def summary_rows(model, corruption, seed, train_error, test_error, n=1000, reg="
 def test_rademacher_estimate_and_bound_against_hand_values():
     rows = summary_rows("m", "rademacher", 0, 0.0, 0.5) + summary_rows("m", "rademacher", 1, 0.1, 0.5)
     rows += summary_rows("m", "true", 0, 0.0, 0.12) + summary_rows("m", "true", 1, 0.0, 0.08)
-    t = rademacher(pd.DataFrame(rows), delta=0.01).iloc[0]
+    t = rademacher(pd.DataFrame(rows), MeasureOptions(delta=0.01)).iloc[0]
     assert t["rademacher"] == pytest.approx((1.0 + 0.8) / 2)  # r_k = 1 - 2 * training error
     assert t["draws"] == 2 and t["test_error"] == pytest.approx(0.10)
     assert t["confidence_term"] == pytest.approx(math.sqrt(math.log(100) / 2000))
@@ -224,3 +225,22 @@ def test_input_corruptions_are_shown_per_model_at_named_positions():
     accuracy = next(ax for ax in fig.axes if ax.get_ylabel() == "training accuracy")
     assert accuracy.get_ylim()[0] <= 0.9 and accuracy.get_ylim()[1] < 1.01
     plt.close(fig)
+
+
+def test_a_table_gets_the_suites_measure_options_when_it_takes_them(tmp_path):
+    """The table job passes the suite's configured measure options to a table whose signature
+    takes them (the Rademacher bound's delta); the others take the summary alone."""
+    from gengap.atomic import save_parquet
+    from gengap.report.tables import write_table
+
+    rows = summary_rows("m", "rademacher", 0, 0.0, 0.5) + summary_rows("m", "true", 0, 0.0, 0.1)
+    rows += summary_rows("m", "random_labels", 0, 0.0, 0.9)
+    save_parquet(pd.DataFrame(rows), tmp_path / "s.parquet")
+    t = write_table("rademacher", str(tmp_path / "s.parquet"), str(tmp_path / "r.parquet"), str(tmp_path / "r.md"),
+                    {"delta": 0.1}).iloc[0]
+    assert t["confidence_term"] == pytest.approx(math.sqrt(math.log(10) / 2000))
+    assert len(write_table("table1", str(tmp_path / "s.parquet"), str(tmp_path / "t.parquet"), str(tmp_path / "t.md"),
+                           {"delta": 0.1})) == 2
+    with pytest.raises(ValueError, match="unknown measure option.*'detla'"):
+        write_table("rademacher", str(tmp_path / "s.parquet"), str(tmp_path / "r.parquet"), str(tmp_path / "r.md"),
+                    {"detla": 0.1})

@@ -32,14 +32,48 @@ def test_cell_path_and_wildcards_round_trip():
     assert SCHEMA["$defs"]["train_suite"]["properties"]["sampling"]["enum"] == list(SAMPLINGS)
 
 
-def test_schema_enums_equal_the_registries():
+def _enums(node, path=()):
+    """Every list of allowed values in the schema, by its place."""
+    if isinstance(node, dict):
+        if "enum" in node:
+            yield "/".join(path), node["enum"]
+        for key, value in node.items():
+            yield from _enums(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _enums(value, (*path, str(i)))
+
+
+def test_every_schema_enum_is_a_list_the_code_defines():
+    """Each list of allowed values is defined once, in the code that acts on it; the schema's copy
+    (it documents and validates) is checked here, every one of them: a new enum in the schema
+    without its code list fails this test."""
+    from gengap.gpus import GPU_CHOICES
+    from gengap.job import DEVICES
+    from gengap.suites.train import DESIGNS
+    from gengap.theory.expressivity import LABELS
+
+    code = {
+        "$defs/training/properties/batch_order": list(BATCH_ORDERS),
+        "$defs/training/properties/preprocess": list(PREPROCESSING),
+        "$defs/training/properties/precision": list(PRECISIONS),
+        "$defs/training/properties/loss": sorted(LOSSES),
+        "$defs/suite/properties/kind": sorted(KINDS),
+        "$defs/train_suite/properties/sampling": list(SAMPLINGS),
+        "$defs/train_suite/properties/design": list(DESIGNS),
+        "$defs/expressivity_suite/properties/labels/items": list(LABELS),
+        "$defs/kernel_suite/properties/kernels/items": list(KERNELS),
+        "properties/gpu": list(GPU_CHOICES),
+        "properties/device": list(DEVICES),
+    }
+    enums = dict(_enums(SCHEMA))
+    assert set(enums) == set(code)
+    for place, allowed in enums.items():
+        assert (sorted(allowed, key=str) if place.endswith(("loss", "kind")) else allowed) == code[place], place
+
+
+def test_suite_kinds_have_their_schema_branches():
     defs = SCHEMA["$defs"]
-    assert sorted(defs["suite"]["properties"]["kind"]["enum"]) == sorted(KINDS)
-    assert sorted(defs["training"]["properties"]["loss"]["enum"]) == sorted(LOSSES)
-    assert defs["training"]["properties"]["preprocess"]["enum"] == list(PREPROCESSING)
-    assert defs["training"]["properties"]["precision"]["enum"] == list(PRECISIONS)
-    assert defs["training"]["properties"]["batch_order"]["enum"] == list(BATCH_ORDERS)
-    assert defs["kernel_suite"]["properties"]["kernels"]["items"]["enum"] == list(KERNELS)
     # every kind other than train has its own keys under `if: kind`
     branches = {b["if"]["properties"]["kind"]["const"] for b in defs["suite"]["allOf"]}
     assert branches == set(KINDS)
@@ -226,3 +260,20 @@ def test_every_registered_figure_is_drawn_and_checked():
     check_figure("batch_map", _batch_summary(), None)
     drawn |= {"loss_curves", "batch_map"}
     assert drawn == set(FIGURES), f"registered but never drawn here: {set(FIGURES) - drawn}"
+
+
+def test_a_jobs_execution_defaults_are_the_configs():
+    """Outside a run (tests, benchmarks) a job checkpoints, logs and picks its device as a run with
+    the schema's defaults would; the training loop takes the job's."""
+    import inspect
+
+    from gengap.job import Job, resolve_device
+    from gengap.train.loop import fit
+
+    top = SCHEMA["properties"]
+    assert (Job.checkpoint_seconds, Job.progress_seconds) == (top["checkpoint_seconds"]["default"],
+                                                             top["progress_seconds"]["default"])
+    assert inspect.signature(resolve_device).parameters["requested"].default == top["device"]["default"]
+    params = inspect.signature(fit).parameters
+    assert (params["checkpoint_seconds"].default, params["progress_seconds"].default) == (
+        Job.checkpoint_seconds, Job.progress_seconds)

@@ -121,7 +121,7 @@ def test_adding_a_seed_schedules_only_the_new_cells(workdir):
     config["suites"]["randomization"]["seeds"] = [0, 1]
     write_config(workdir, config)
     assert planned_jobs(workdir) == {"training_set": 2, "train": CELLS, "measure": CELLS,
-                                     "summarize": 1, "history": 1, "figure": 2, "overview": 1, "paper_vs_gengap": 1}
+                                     "summarize": 1, "verdicts": 1, "history": 1, "figure": 2, "overview": 1, "paper_vs_gengap": 1}
 
 
 def test_a_missing_data_root_reruns_nothing_and_changes_nothing(workdir, tmp_path):
@@ -169,7 +169,7 @@ def test_a_fresh_checkout_of_the_same_code_reruns_nothing(workdir):
 def test_editing_measure_code_reruns_measures_not_training(workdir):
     norms = workdir / "src/gengap/measures/norms.py"
     norms.write_text(norms.read_text() + "\n_EDIT_MARK = 1  # an edit of code (a comment alone is not one)\n")
-    assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "figure": 2, "overview": 1,
+    assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "verdicts": 1, "figure": 2, "overview": 1,
                                      "paper_vs_gengap": 1}
 
 
@@ -183,7 +183,7 @@ def test_adding_a_measure_and_its_ranking_reruns_measures_and_scores_not_trainin
                          "dist_init", "path_norm"]
     suite["tables"] = ["measure_ranking"]
     write_config(workdir, config)
-    assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "table": 1, "figure": 2, "overview": 1,
+    assert planned_jobs(workdir) == {"measure": CELLS, "summarize": 1, "verdicts": 1, "table": 1, "figure": 2, "overview": 1,
                                      "paper_vs_gengap": 1}
     snakemake(workdir, "--cores", "2")
     ranking = pd.read_parquet(workdir / "results/tables/randomization/measure_ranking.parquet")
@@ -195,7 +195,7 @@ def test_editing_one_models_settings_reruns_only_that_model(workdir):
     config = copy.deepcopy(TINY_CONFIG)
     config["models"]["mlp_3x512"] = {"lr": 0.02}
     write_config(workdir, config)
-    assert planned_jobs(workdir) == {"train": 2, "measure": 2, "summarize": 1, "history": 1, "figure": 2,
+    assert planned_jobs(workdir) == {"train": 2, "measure": 2, "summarize": 1, "verdicts": 1, "history": 1, "figure": 2,
                                      "overview": 1, "paper_vs_gengap": 1}
 
 

@@ -20,6 +20,7 @@ import yaml
 from gengap.cell import Cell
 from gengap.data.corruptions import CorruptionSpecError, parse_corruption
 from gengap.data.sources import DATASETS
+from gengap.measure_options import MeasureOptions
 from gengap.measures import MEASURES
 from gengap.models import MODELS
 from gengap.registry import UnknownNameError
@@ -27,6 +28,7 @@ from gengap.report.figures import FIGURES
 from gengap.report.tables import TABLES
 from gengap.settings import TrainingSettings, base_defaults
 from gengap.suites import KINDS, SuiteKind
+from gengap.suites.kinds import DEFAULT_KIND
 from gengap.suites.train import TrainingKind
 from gengap.train.stopping import STOP_RULES
 
@@ -132,7 +134,7 @@ def _leaves(err: jsonschema.ValidationError) -> list[jsonschema.ValidationError]
 def _suite_keys(config: dict, schema: dict, suite: str) -> list[str]:
     """Every key a suite of its kind may have: the common ones and its kind's."""
     defs = schema["$defs"]
-    kind = ((config.get("suites") or {}).get(suite) or {}).get("kind", "train")
+    kind = ((config.get("suites") or {}).get(suite) or {}).get("kind", DEFAULT_KIND)
     return sorted({*defs["suite"]["properties"], *defs.get(f"{kind}_suite", {}).get("properties", {})})
 
 
@@ -414,7 +416,7 @@ def _check_stop_rule(stop: dict | None, key: str) -> None:
 
 
 def kind_of(suite: dict) -> SuiteKind:
-    return KINDS[suite.get("kind", "train")]
+    return KINDS[suite.get("kind", DEFAULT_KIND)]
 
 
 def suite_cells(config: dict, suite: str) -> dict:
@@ -429,8 +431,10 @@ def cells(config: dict, suite: str) -> list[Cell]:
 
 
 def measure_options(config: dict, suite: str) -> dict:
-    """Global measure options overridden by the suite's."""
-    return {**config["measure_options"], **(config["suites"][suite].get("measure_options") or {})}
+    """The defaults (``MeasureOptions``) <- the config's ``measure_options`` <- the suite's: every
+    option, in field order (the measure job's params)."""
+    layered = {**(config.get("measure_options") or {}), **(config["suites"][suite].get("measure_options") or {})}
+    return MeasureOptions.from_mapping(layered).as_params()
 
 
 def training_settings(config: dict, suite: str, model: str, reg: str = "none") -> TrainingSettings:

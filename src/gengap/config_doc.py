@@ -9,7 +9,10 @@ from __future__ import annotations
 import sys
 
 from gengap.config import SCHEMA_PATH, _schema
+from gengap.measure_options import DEFAULTS as MEASURE_DEFAULTS
 from gengap.settings import DEFAULTS
+from gengap.suites import KINDS
+from gengap.suites.kinds import DEFAULT_KIND
 
 HEADER = """# Configuration
 
@@ -45,17 +48,18 @@ def _yaml(value) -> str:
     return f"`{text}`"
 
 
-def _default(key: str, prop: dict, training: bool) -> str:
-    if training and key in DEFAULTS:
-        return _yaml(DEFAULTS[key])
+def _default(key: str, prop: dict, defaults: dict | None) -> str:
+    if defaults is not None and key in defaults:
+        return _yaml(defaults[key])
     return _yaml(prop["default"]) if "default" in prop else ""
 
 
-def _table(properties: dict, training: bool = False) -> list[str]:
+def _table(properties: dict, defaults: dict | None = None) -> list[str]:
+    """One row per key; ``defaults``: the defaults of the type the keys are the fields of."""
     lines = ["| key | type | default | what it is |", "| --- | --- | --- | --- |"]
     for key, prop in properties.items():
         text = " ".join(str(prop.get("description", "")).split()).replace("|", "\\|")
-        lines.append(f"| `{key}` | {_type(prop)} | {_default(key, prop, training)} | {text} |")
+        lines.append(f"| `{key}` | {_type(prop)} | {_default(key, prop, defaults)} | {text} |")
     return lines
 
 
@@ -66,13 +70,14 @@ def render() -> str:
     out += ["## `training` (and every override of it: `models.<name>`, `suites.<suite>.training`, "
             "each regularization setting)", "",
             "Defaults are `gengap.settings.TrainingSettings`' (the one definition; a key left out of "
-            "`config.yaml` takes it).", "", *_table(defs["training"]["properties"], training=True), ""]
+            "`config.yaml` takes it).", "", *_table(defs["training"]["properties"], DEFAULTS), ""]
     out += ["## `stop` (the stopping rule)", "", " ".join(defs["stop"]["description"].split()), "",
             *_table(defs["stop"]["properties"]), ""]
-    out += ["## `measure_options`", "", *_table(defs["measure_options"]["properties"]), ""]
+    out += ["## `measure_options`", "", "Defaults are `gengap.measure_options.MeasureOptions`' (the one definition).", "",
+            *_table(defs["measure_options"]["properties"], MEASURE_DEFAULTS), ""]
     out += ["## Suites: keys of every kind", "", " ".join(defs["suite"]["description"].split()), "",
             *_table(defs["suite"]["properties"]), ""]
-    for kind in ("train", "expressivity", "kernel"):
+    for kind in [DEFAULT_KIND, *sorted(k for k in KINDS if k != DEFAULT_KIND)]:
         body = defs.get(f"{kind}_suite", {})
         out += [f"## Suites of kind `{kind}`", "", *_table(body.get("properties", {})), ""]
     out.append(f"_Written from `{SCHEMA_PATH.relative_to(SCHEMA_PATH.parents[2])}`._")

@@ -22,6 +22,9 @@ from pathlib import Path
 _held: list = []  # open lock files: a slot stays taken while this process lives
 
 
+GPU_CHOICES = ("auto", True, False)  # the config's `gpu`
+
+
 class GPURequestError(RuntimeError):
     """A device that cannot be had where the jobs run."""
 

@@ -19,6 +19,9 @@ from gengap.joblog import job_log
 Log = Callable[[str], None]
 
 
+DEVICES = ("auto", "cpu", "cuda")  # the config's `device`
+
+
 def resolve_device(requested: str = "auto") -> torch.device:
     """``auto`` is CUDA when torch sees a GPU, else the CPU; ``cuda`` without one is an error."""
     if requested == "auto":
@@ -34,6 +37,7 @@ class Job:
 
     log: Log = print
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    # the config's defaults (the schema's top-level keys; a test checks they agree)
     checkpoint_seconds: float = 600  # between resumable training checkpoints
     progress_seconds: float = 5  # between progress lines of a training log
 

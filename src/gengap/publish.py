@@ -179,10 +179,23 @@ def _suites_of(config_path: Path, dest: Path) -> dict:
     return config.get("suites") or {}
 
 
+def _measure_options(dest: Path, suite: str) -> dict:
+    """The suite's measure options as the published config set them (``gengap.config.measure_options``)."""
+    from gengap.config import measure_options, read_yaml
+
+    path = dest / "config.yaml"
+    config = read_yaml(path) if path.is_file() else {}
+    suites = _suites_of(path, dest)
+    return measure_options({"measure_options": config.get("measure_options"),
+                            "suites": {suite: suites.get(suite) or {}}}, suite)
+
+
 def _kinds(dest: Path, suites: list[str]) -> dict[str, str]:
     """Each suite's kind, from the published config and the preset its command names."""
     given = _suites_of(dest / "config.yaml", dest)
-    return {s: (given.get(s) or {}).get("kind", "train") for s in suites}
+    from gengap.suites.kinds import DEFAULT_KIND
+
+    return {s: (given.get(s) or {}).get("kind", DEFAULT_KIND) for s in suites}
 
 
 def _outputs(dest: Path, suites: list[str], kind: str) -> list[tuple[str, str]]:
@@ -234,7 +247,8 @@ def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], 
         for suite, name in _outputs(dest, suites, "tables"):
             out = work / "tables" / suite
             out.mkdir(parents=True, exist_ok=True)
-            write_table(name, str(work / "summary" / f"{suite}.parquet"), str(out / f"{name}.parquet"), str(out / f"{name}.md"))
+            write_table(name, str(work / "summary" / f"{suite}.parquet"), str(out / f"{name}.parquet"), str(out / f"{name}.md"),
+                        _measure_options(dest, suite))
         paths = {s: str(work / "summary" / f"{s}.parquet") for s in suites}
         slopes = {s: str(work / "summary" / f"{s}_slopes.parquet") for s in fitted}
         commands = run_commands(read_yaml(REPO / "config.yaml"), sorted(set(pd.read_csv(paper_values, dtype=str)["suite"])))

@@ -6,10 +6,10 @@ the rule's params with ``TrainingSettings.from_mapping``. Nothing else holds a d
 training setting: the schema documents and checks the keys (a test checks that its keys and
 allowed values are this type's), the loop, the measures and the benchmarks read attributes.
 
-A cell's identity holds its settings as ``identity()`` gives them: the mapping the config layered
-(in its order, since Snakemake compares params by their text), with every field of ``BASE`` and
-the later options (``LATER``) only where they differ from their default. So adding an option
-whose default is what the code did before reruns no existing cell.
+A cell's identity holds its settings as ``identity()`` gives them: every field of ``BASE`` and the
+later options (``LATER``) only where they differ from their default, in field order (Snakemake
+compares params by their text: the order in which a config writes its keys changes nothing). So
+adding an option whose default is what the code did before reruns no existing cell.
 """
 
 from __future__ import annotations
@@ -51,8 +51,6 @@ class TrainingSettings:
     # options added later: part of a cell's identity only where set to another value
     lr_decay_after: float | None = None  # hold the rate until this training accuracy, then decay
     batch_order: str = "reshuffle"  # BATCH_ORDERS
-    # the order of the mapping the settings were built from (identity() keeps it)
-    order: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> "TrainingSettings":
@@ -62,7 +60,7 @@ class TrainingSettings:
         if unknown:
             raise ValueError(f"unknown training setting(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(NAMES)}")
         values = {k: (dict(v) if k == "stop" else v) for k, v in mapping.items()}
-        settings = cls(**values, order=tuple(mapping))
+        settings = cls(**values)
         settings.check()
         return settings
 
@@ -73,15 +71,13 @@ class TrainingSettings:
 
     def identity(self) -> dict:
         """The settings as they enter a cell's identity (see the module docstring)."""
-        keys = [*self.order, *(k for k in BASE if k not in self.order)]
-        return {k: getattr(self, k) for k in keys
-                if k in BASE or getattr(self, k) != DEFAULTS[k]}
+        return {k: getattr(self, k) for k in NAMES if k in BASE or getattr(self, k) != DEFAULTS[k]}
 
     def replace(self, **changes) -> "TrainingSettings":
         return replace(self, **changes)
 
 
-NAMES = tuple(f.name for f in fields(TrainingSettings) if f.name != "order")
+NAMES = tuple(f.name for f in fields(TrainingSettings))
 LATER = ("lr_decay_after", "batch_order")
 BASE = tuple(n for n in NAMES if n not in LATER)
 DEFAULTS = {k: getattr(TrainingSettings(), k) for k in NAMES}

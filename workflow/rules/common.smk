@@ -179,7 +179,9 @@ def claim_commands():
 
 def every_verdict(wc):
     """Every suite's verdicts."""
-    return {f"verdicts_{s}": f"{R}/summary/{s}_verdicts.parquet" for s in config["suites"]}
+    return {
+        f"verdicts_{s}": f"{R}/summary/{s}_verdicts.parquet" for s in config["suites"]
+    }
 
 
 def overview_inputs(wc):

@@ -89,7 +89,7 @@ rule table:
     conda:
         "../envs/gengap.yaml"
     params:
-        delta=lambda wc: measure_options(config, wc.suite)["delta"],
+        options=lambda wc: measure_options(config, wc.suite),
         code=lambda wc: code_digest("table", TABLES.definition(wc.table)),
         description=lambda wc: TABLES.describe(wc.table),
     script:

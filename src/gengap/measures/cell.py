@@ -9,6 +9,7 @@ import pandas as pd
 from gengap.atomic import load_torch, read_json, recorded_digest, save_parquet
 from gengap.data.preprocess import network_inputs
 from gengap.job import Job
+from gengap.measure_options import MeasureOptions
 from gengap.measures.registry import MeasureContext, compute_measures
 from gengap.models import load_model
 from gengap.settings import TrainingSettings
@@ -45,7 +46,7 @@ def measure_cell(data_path, init_path, final_path, record_path, out_path, *,
         train_y=data["train_y"].to(dev),
         test_x=network_inputs(data["test_x"].to(dev), settings),
         test_y=data["test_y"].to(dev),
-        options=dict(options or {}),
+        options=MeasureOptions.from_mapping(options),
         other=load_model(record, other_draw_path, dev).eval() if other_draw_path else None,
         dataset=record["cell"].get("dataset", ""),
         stop_rule=settings.stop,

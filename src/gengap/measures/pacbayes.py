@@ -53,7 +53,7 @@ def perturbed_error(net, x, y, sigma: float, magnitude: bool, gen: torch.Generat
 def flatness_sigma(ctx, magnitude: bool) -> tuple[float, int]:
     """Largest sigma with perturbed training error <= training error + 0.1, and the number of
     training points the errors were estimated on (the first ``flatness_points``, or all)."""
-    limit = ctx.options.get("flatness_points")
+    limit = ctx.options.flatness_points
     x, y = ctx.train_x, ctx.train_y
     if limit and len(y) > limit:
         x, y = x[:limit], y[:limit]

@@ -19,9 +19,11 @@ from typing import Callable
 import torch
 from torch import nn
 
-from gengap.registry import Registry
 from gengap.evaluation import margins_of, predict
+from gengap.measure_options import MeasureOptions
 from gengap.measures.layers import fold_batchnorm
+from gengap.registry import Registry
+from gengap.train.stopping import rule_options
 
 # What a measure's rows are; every figure, table and ranking reads this, never a list of names.
 KINDS = {
@@ -119,23 +121,23 @@ class MeasureContext:
     train_y: torch.Tensor
     test_x: torch.Tensor
     test_y: torch.Tensor
-    options: dict = field(default_factory=dict)  # gamma, delta, ...
+    options: MeasureOptions = field(default_factory=MeasureOptions)
     other: nn.Module | None = None  # trained on the other draw (S2), same initialization
     dataset: str = ""
     stop_rule: dict | None = None  # the rule the cell was trained with
 
     @property
     def delta(self) -> float:
-        return float(self.options.get("delta") or 0.01)
+        return self.options.delta
 
     @cached_property
     def gamma(self) -> float:
         """The margin of the margin bounds: configured, else the stopping rule's, else the 10th
         percentile of the training margins (NaN when that is not positive)."""
-        if self.options.get("gamma"):
-            return float(self.options["gamma"])
+        if self.options.gamma:
+            return float(self.options.gamma)
         if self.stop_rule and self.stop_rule.get("criterion") == "margin":
-            return float(self.stop_rule.get("gamma", 10.0))
+            return float(rule_options(self.stop_rule)["gamma"])
         q = torch.quantile(self.train_margins.double().cpu(), 0.1).item()
         return q if q > 0 else float("nan")
 

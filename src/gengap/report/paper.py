@@ -23,7 +23,7 @@ import pandas as pd
 
 from gengap.atomic import read_json, read_parquet, save_parquet, save_text
 from gengap.registry import Registry
-from gengap.report.tables import rademacher, table1
+from gengap.report.tables import rademacher_complexity, table1
 from gengap.report.verdicts import NOT_RUN, VERDICTS, claim_count, claims, decide, rule_text, verdict_counts
 
 QUANTITIES: Registry = Registry("paper quantity")
@@ -107,7 +107,7 @@ def _kernel_test_error(row, summary, slopes):
 
 @QUANTITIES.register("rademacher")
 def _rademacher(row, summary, slopes):
-    t = rademacher(summary)
+    t = rademacher_complexity(summary)
     t = t[t["n"] == t["n"].max()]
     return [dict(v, model=m, gengap_scale=f"n = {g['n'].iloc[0]}, {int(g['draws'].iloc[0])} draws")
             for m, g in t.groupby("model") for v in _value(g, "rademacher")]

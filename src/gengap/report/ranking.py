@@ -45,6 +45,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from gengap.cell import Cell
 from gengap.report.reading import measure_kinds
 
 # Not scored: the gap itself and its parts (kind ``error``) and a measure's reporting values (kind
@@ -83,7 +84,7 @@ def scored(cells: pd.DataFrame, measure: str, kind: str) -> pd.DataFrame:
 def cell_settings(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per cell (draw 1): its settings, seed, status, gap and test error."""
     cells = summary[summary["draw"] == 1] if "draw" in summary else summary
-    keys = [k for k in ("suite", "dataset", "corruption", "n", "sampling", "seed", "draw", "model", "reg") if k in cells]
+    keys = [k for k in Cell.names() if k in cells]
     first = cells.drop_duplicates(keys).set_index(keys)
     out = first[[c for c in ("lr", "batch_size", "weight_decay", "dropout", "status") if c in first]].copy()
     out = out.reset_index()

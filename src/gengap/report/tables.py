@@ -9,11 +9,13 @@ test error <= train error + R + sqrt(ln(1/delta) / (2n)) beside the measured tes
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import pandas as pd
 
 from gengap.atomic import read_parquet, save_parquet, save_text
+from gengap.measure_options import MeasureOptions
 from gengap.registry import Registry
 from gengap.report.ranking import power as ranking_power_of, rank_measures
 
@@ -46,7 +48,7 @@ def _table1_columns(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 @TABLES.register("table1")
-def table1(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+def table1(summary: pd.DataFrame) -> pd.DataFrame:
     """Zhang et al.'s Table 1: train and test accuracy per dataset, model and regularization
     setting, on true and on random labels, with the paper's columns (# params, random crop,
     weight decay; mean over seeds; ``diverged`` counts diverged cells)."""
@@ -68,11 +70,9 @@ def table1(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
     return table.reset_index().sort_values(["dataset", "model", "reg", "n", "labels"])
 
 
-@TABLES.register("rademacher")
-def rademacher(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+def rademacher_complexity(summary: pd.DataFrame) -> pd.DataFrame:
     """Empirical Rademacher complexity R = mean_k (1 - 2 train error on the k-th draw of +-1
-    labels) per model and n, and the classical bound train error + R + sqrt(ln(1/delta) / 2n)
-    beside the measured test error (``vacuous`` when the bound is at least 1)."""
+    labels) per model and n, beside the training and test error on true labels."""
     noise = summary[(summary["corruption"] == "rademacher") & (summary["measure"] == "train_error")]
     if noise.empty:
         raise ValueError("the rademacher table needs cells with corruption 'rademacher'")
@@ -82,11 +82,19 @@ def rademacher(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
     out = out.join(true.drop(columns="diverged", errors="ignore"), how="left")
     diverged = noise.assign(d=noise.get("status", pd.Series(dtype=str)) == "diverged").groupby(KEYS)["d"].sum()
     out["diverged"] = diverged.astype(int)
-    n = out.index.get_level_values("n").to_numpy()
-    out["confidence_term"] = [math.sqrt(math.log(1 / delta) / (2 * k)) for k in n]
+    return out.reset_index()
+
+
+@TABLES.register("rademacher")
+def rademacher(summary: pd.DataFrame, options: MeasureOptions) -> pd.DataFrame:
+    """Empirical Rademacher complexity R per model and n (``rademacher_complexity``) and the
+    classical bound train error + R + sqrt(ln(1/delta) / 2n), delta the suite's measure option,
+    beside the measured test error (``vacuous`` when the bound is at least 1)."""
+    out = rademacher_complexity(summary)
+    out["confidence_term"] = [math.sqrt(math.log(1 / options.delta) / (2 * k)) for k in out["n"]]
     out["bound"] = out["train_error"] + out["rademacher"] + out["confidence_term"]
     out["vacuous"] = out["bound"] >= 1
-    return out.reset_index()
+    return out
 
 
 BATCH_MAP_MEASURES = ("test_error", "dist_init", "bartlett17", "bartlett17_numerator", "neyshabur18_init",
@@ -94,7 +102,7 @@ BATCH_MAP_MEASURES = ("test_error", "dist_init", "bartlett17", "bartlett17_numer
 
 
 @TABLES.register("batch_map")
-def batch_map(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+def batch_map(summary: pd.DataFrame) -> pd.DataFrame:
     """Nagarajan & Kolter's claim against the batch size: per batch size (a regularization setting
     of the suite), the log-log slope against n of each bound, its numerator, the distance from
     initialization and the test error, over seeds with its 95 % interval (``gengap.report.slopes``),
@@ -124,7 +132,7 @@ def batch_map(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
 
 
 @TABLES.register("measure_ranking")
-def measure_ranking(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+def measure_ranking(summary: pd.DataFrame) -> pd.DataFrame:
     """Every measure of the suite ranked by how it tracks the generalization gap across the cells,
     each score with its 95 % bootstrap interval: its direction, Kendall's tau, the granulated
     Kendall Psi over the hyperparameters (and over every varied setting), each psi_i, the
@@ -140,16 +148,20 @@ def measure_ranking(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
 
 
 @TABLES.register("ranking_power")
-def ranking_power(summary: pd.DataFrame, delta: float = 0.01) -> pd.DataFrame:
+def ranking_power(summary: pd.DataFrame) -> pd.DataFrame:
     """Whether the grid can rank measures at all: per varied setting, its groups and environments,
     and the share of environments whose gap difference exceeds the test set's noise (2 binomial
     standard errors; a positive Hoeffding weight) (``gengap.report.ranking.power``)."""
     return ranking_power_of(summary)
 
 
-def write_table(name: str, summary_path: str, parquet_path: str, markdown_path: str, delta: float = 0.01,
+def write_table(name: str, summary_path: str, parquet_path: str, markdown_path: str, options: dict,
                 html_path: str | None = None) -> pd.DataFrame:
-    table = TABLES[name](read_parquet(summary_path), delta)
+    """The table ``name`` of a suite's summary; ``options``: the suite's measure options, passed to
+    a table that takes them (its signature says so: ``rademacher``'s delta)."""
+    fn = TABLES[name]
+    takes = "options" in inspect.signature(fn).parameters
+    table = fn(read_parquet(summary_path), **({"options": MeasureOptions.from_mapping(options)} if takes else {}))
     save_parquet(table, parquet_path)
     save_text(table.to_markdown(index=False, floatfmt=".4f") + "\n", markdown_path)
     if html_path:  # for Snakemake's report

@@ -85,6 +85,7 @@ class ComputedKind(SuiteKind):
 
 
 KINDS: Registry[SuiteKind] = Registry("suite kind")
+DEFAULT_KIND = "train"  # a suite that names no kind (gengap.suites.train)
 
 
 def register_kind(kind: SuiteKind) -> SuiteKind:

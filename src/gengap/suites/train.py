@@ -11,10 +11,11 @@ import pandas as pd
 from gengap.cell import Cell
 from gengap.report.format import number
 from gengap.report.summary import summarize
-from gengap.report.tables import rademacher
-from gengap.suites.kinds import SuiteKind, register_kind
+from gengap.report.tables import rademacher_complexity
+from gengap.suites.kinds import DEFAULT_KIND, SuiteKind, register_kind
 
 
+DESIGNS = ("grid", "one_at_a_time")  # how a suite's lists become cells (the first: the default)
 BLOCK_AXES = ("datasets", "corruptions", "n", "seeds", "draws", "models", "regularization")
 
 
@@ -27,7 +28,7 @@ def training_cells(suite: str, s: dict) -> dict[str, Cell]:
     are the union of the blocks'. ``design: one_at_a_time`` varies one of them at a time around
     a base point, the first value of each list (the measure-ranking grid: settings that vary one
     at a time), datasets and seeds crossed in full."""
-    if s.get("design", "grid") == "grid":
+    if s.get("design", DESIGNS[0]) == "grid":
         cells: dict[str, Cell] = {}
         for block in s.get("blocks") or [{}]:
             a = {k: block.get(k, s[k]) for k in BLOCK_AXES}
@@ -85,7 +86,7 @@ def _slope_list(fits: pd.DataFrame) -> str:
 def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None = None) -> str:
     """The overview line of a training suite: cells and their status, test error against label noise,
     input corruptions, time to fit, S′ error, pooled slopes, Rademacher estimates."""
-    cells = summary.drop_duplicates(["dataset", "corruption", "n", "seed", "draw", "model", "reg"])
+    cells = summary.drop_duplicates([k for k in Cell.names() if k in summary])
     fitted = int((cells["status"] == "fitted").sum())
     diverged = int((cells["status"] == "diverged").sum())
     parts = [f"{len(cells)} cells, {fitted} met the stopping rule" + (f", {diverged} diverged" if diverged else "")]
@@ -133,10 +134,12 @@ def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None =
 
 
 def rademacher_line(summary: pd.DataFrame) -> str:
-    t = rademacher(summary)
+    """R̂ and the test error; the bound (table ``rademacher``, at the suite's delta) is at least
+    train error + R̂, so R̂ near 1 makes it vacuous whatever delta."""
+    t = rademacher_complexity(summary)
     return ("R̂ = " + ", ".join(f"{number(r)} (n = {n})" for n, r in zip(t["n"], t["rademacher"]))
-            + "; the bound is " + ", ".join(number(b) for b in t["bound"])
-            + " against test error " + ", ".join(number(e) for e in t["test_error"]))
+            + ", so every bound is at least " + ", ".join(number(b) for b in t["train_error"] + t["rademacher"])
+            + " (table rademacher), against test error " + ", ".join(number(e) for e in t["test_error"]))
 
 
 
@@ -172,4 +175,4 @@ class TrainingKind(SuiteKind):
         return describe_training_suite(summary, slopes)
 
 
-register_kind(TrainingKind("train", default_figures=("label_noise", "loss_curves")))
+register_kind(TrainingKind(DEFAULT_KIND, default_figures=("label_noise", "loss_curves")))

@@ -206,7 +206,7 @@ def peak_memory_gb() -> float:
 
 
 def kernel_cell(train_x, train_y, test_x, test_y, *, kernel: str, num_classes: int, seed: int,
-                bandwidth: float | None = None, features: int = 8192, device="cpu", tile: int = BLOCK,
+                bandwidth: float | None = None, features: int, device="cpu", tile: int = BLOCK,
                 log: Callable[[str], None] = lambda m: None) -> dict:
     """Interpolate one-hot labels with the given kernel; report errors, the RKHS norm sqrt(alpha^T K
     alpha), the relative residual, the peak memory and the time."""
@@ -232,7 +232,7 @@ def kernel_cell(train_x, train_y, test_x, test_y, *, kernel: str, num_classes: i
             "seconds": time.perf_counter() - t0}
 
 
-def min_norm_sgd_cell(n: int, d: int, seed: int, epochs: int = 2000, batch_size: int = 10) -> dict:
+def min_norm_sgd_cell(n: int, d: int, seed: int, *, epochs: int, batch_size: int = 10) -> dict:
     """SGD from w = 0 on the squared loss of an underdetermined X w = y (d > n) against the
     minimum-norm solution X^T (X X^T)^{-1} y; float64 throughout."""
     if d <= n:

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from gengap.evaluation import evaluate
+from gengap.job import Job
 from gengap.joblog import deferred_termination, stop_after_sigterm, termination_requested
 from gengap.seeding import derive_seed
 from gengap.settings import BATCH_ORDERS, TrainingSettings
@@ -115,7 +116,7 @@ class ProgressLog:
 
 def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: TrainingSettings, *, seed: int,
         identity: str = "", log: Log = print, checkpoint: str | os.PathLike | None = None,
-        checkpoint_seconds: float = 600, progress_seconds: float = 5,
+        checkpoint_seconds: float = Job.checkpoint_seconds, progress_seconds: float = Job.progress_seconds,
         batch_inputs: BatchInputs | None = None) -> TrainOutcome:
     """Train ``net`` in place on device tensors ``x``, ``y`` with SGD until the stopping rule
     (``settings.stop``) or the epoch cap.

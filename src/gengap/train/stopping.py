@@ -5,6 +5,8 @@ A rule is ``fn(stats, **options) -> bool``; the epoch cap is always in force bes
 
 from __future__ import annotations
 
+import inspect
+
 from gengap.evaluation import EvalStats
 from gengap.registry import Registry
 
@@ -39,3 +41,13 @@ def epoch_cap_only(stats: EvalStats, **_) -> bool:
 def should_stop(stats: EvalStats, rule: dict) -> bool:
     options = dict(rule)
     return STOP_RULES[options.pop("criterion")](stats, **options)
+
+
+def rule_options(rule: dict) -> dict:
+    """A stopping rule's options with the rule's own defaults filled in (its function's signature:
+    the one place they are defined), e.g. the margin rule's ``gamma`` for the margin bounds."""
+    options = dict(rule)
+    fn = STOP_RULES[options.pop("criterion")]
+    defaults = {name: p.default for name, p in inspect.signature(fn).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    return {**defaults, **options}

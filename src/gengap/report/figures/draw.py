@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from gengap.atomic import atomic_path, read_parquet
+from gengap.cell import Cell
 from gengap.report.figures.layout import DPI, add_notes, plt, sns, tidy_log_axes
 from gengap.report.figures.registry import FIGURES
 from gengap.report.verdicts import claim_count, claims, verdict_counts
@@ -27,7 +28,7 @@ def without_diverged(summary: pd.DataFrame, history: pd.DataFrame | None):
     the tables and a note naming them ("" when none)."""
     if "status" not in summary or not (summary["status"] == "diverged").any():
         return summary, history, ""
-    keys = [k for k in ("dataset", "model", "corruption", "n", "seed", "draw", "reg") if k in summary]
+    keys = [k for k in Cell.names() if k in summary]
     bad = summary.loc[summary["status"] == "diverged", keys].drop_duplicates()
     names = ["/".join(str(v) for v in row) for row in bad.itertuples(index=False)]
     if history is not None:
