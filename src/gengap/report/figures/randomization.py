@@ -136,7 +136,7 @@ def rademacher(summary: pd.DataFrame, history: pd.DataFrame):
     for ax in g.axes.flat:
         ax.axhline(1.0, color="grey", lw=0.8, ls=":")  # above: vacuous
     g.set(xscale="log")
-    g.set_axis_labels("training set size n", "R̂, bound, test error")
+    g.set_axis_labels("training set size n", "R̂, train error + R̂, test error")
     g.set_titles("{col_name}")
     legend_below(g)
     suptitle(g.figure, "Rademacher complexity of the trained networks", summary)
