@@ -270,6 +270,7 @@ def test_a_warm_job_has_its_own_umask_nice_limits_and_affinity(tmp_path, job_scr
     assert said["nice"] == os.getpriority(os.PRIO_PROCESS, 0) + 3
 
 
+@pytest.mark.workflow  # waits out the 10 s handshake deadline: the slow lane
 def test_a_stopped_server_costs_a_job_its_warm_start_only(tmp_path, job_script):
     """A server that does not answer (stopped) leaves the job to run cold after the handshake's
     deadline; when it wakes, it runs nothing of the job that left."""
@@ -292,6 +293,7 @@ def test_a_stopped_server_costs_a_job_its_warm_start_only(tmp_path, job_script):
     assert ran.read_text().split() == [str(pid)], "the job ran twice (cold, and again in a fork)"
 
 
+@pytest.mark.workflow  # starts a server that imports torch: the slow lane
 def test_a_server_killed_before_it_answers_leaves_the_job_cold(tmp_path, job_script):
     sock = _private(tmp_path) / "warm.sock"
     server = start_server(sock)
