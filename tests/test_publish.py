@@ -91,3 +91,21 @@ def test_the_published_quick_overview_is_what_this_code_writes_from_its_summarie
     assert (dest / "paper_vs_gengap.md").read_text() == to_markdown(table, commands)
     assert (dest / "overview.md").read_text() == overview(summaries, _kinds(dest, list(summaries)), slopes, table)
     assert "(alexnet_c8)" in (dest / "overview.md").read_text()  # model names whole, not their first letter
+
+
+def test_redraw_from_a_run_without_verdicts_files_states_the_verdicts(tmp_path):
+    """A long run pinned before the ``verdicts`` job existed wrote no verdicts files: ``--redraw``
+    decides its suite's verdicts from the summary and slopes, so the figure is the one the
+    pipeline draws (byte for byte the published nk-cpu figure, which states 5 claims under it)."""
+    import pandas as pd
+
+    from gengap.atomic import save_parquet
+    from gengap.publish import REPO, redraw
+
+    published = REPO / "docs/results/nk-cpu"
+    results = tmp_path / "results"
+    (results / "summary").mkdir(parents=True)
+    for name in ("bounds_vs_n_batch1.parquet", "bounds_vs_n_batch1_slopes.parquet"):
+        save_parquet(pd.read_parquet(published / "summary" / name), results / "summary" / name)  # with its digest
+    [png] = redraw(results, tmp_path / "out", ["bounds_vs_n_batch1/bounds_vs_n"])
+    assert png.read_bytes() == (published / "figures/bounds_vs_n_batch1/bounds_vs_n.png").read_bytes()

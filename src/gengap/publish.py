@@ -94,8 +94,14 @@ def drawing_commit(root: Path = REPO) -> str | None:
 
 def redraw(results: Path, dest: Path, figures: list[str]) -> list[Path]:
     """Draw each ``suite/figure`` again into ``dest/figures/`` from ``results``' summary of the
-    suite (its history and slopes where the run wrote them) with this checkout's figure code."""
+    suite (its history and verdicts where the run wrote them) with this checkout's figure code. A
+    run that wrote no verdicts file (it ran before the ``verdicts`` job existed) gets its suite's
+    verdicts decided here from its summary and slopes, as the job would."""
+    import pandas as pd
+
+    from gengap.atomic import save_parquet
     from gengap.report.figures import draw_figure  # matplotlib only when figures are redrawn
+    from gengap.report.paper import suite_rows, write_suite_verdicts
 
     written = []
     for item in figures:
@@ -107,16 +113,17 @@ def redraw(results: Path, dest: Path, figures: list[str]) -> list[Path]:
             raise FileNotFoundError(f"{summary}: no summary of suite {suite!r} to redraw {item} from")
         history = results / "summary" / "history" / f"{suite}.parquet"
         verdicts = results / "summary" / f"{suite}_verdicts.parquet"
+        slopes = results / "summary" / f"{suite}_slopes.parquet"
         png = dest / "figures" / suite / f"{name}.png"
         with tempfile.TemporaryDirectory() as tmp:  # drawn aside: the PDF and checksums are not published
-            import pandas as pd
-
-            from gengap.atomic import save_parquet
-
-            save_parquet(described(pd.read_parquet(summary)), f"{tmp}/summary.parquet")
-            summary = Path(tmp) / "summary.parquet"
-            draw_figure(name, str(summary), str(history) if history.is_file() else None, f"{tmp}/{name}.png",
-                        f"{tmp}/{name}.pdf", str(verdicts) if verdicts.is_file() else None)
+            described_summary = f"{tmp}/summary.parquet"
+            save_parquet(described(pd.read_parquet(summary)), described_summary)
+            if not verdicts.is_file():
+                verdicts = Path(tmp) / "verdicts.parquet"
+                write_suite_verdicts(suite_rows(str(PAPER_VALUES), suite), suite, described_summary,
+                                     str(slopes) if slopes.is_file() else None, str(verdicts))
+            draw_figure(name, described_summary, str(history) if history.is_file() else None, f"{tmp}/{name}.png",
+                        f"{tmp}/{name}.pdf", str(verdicts))
             _copy(Path(tmp) / f"{name}.png", png)
         written.append(png)
     return written
