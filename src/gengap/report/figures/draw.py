@@ -30,7 +30,8 @@ def without_diverged(summary: pd.DataFrame, history: pd.DataFrame | None):
         return summary, history, ""
     keys = [k for k in Cell.names() if k in summary]
     bad = summary.loc[summary["status"] == "diverged", keys].drop_duplicates()
-    names = ["/".join(str(v) for v in row) for row in bad.itertuples(index=False)]
+    shown = [k for k in keys if k != "suite"]  # the figure is of one suite
+    names = ["/".join(str(v) for v in row) for row in bad[shown].itertuples(index=False)]
     if history is not None:
         history = history.merge(bad, on=keys, how="left", indicator=True)
         history = history[history.pop("_merge") == "left_only"]
