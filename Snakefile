@@ -84,7 +84,7 @@ localrules:
 rule all:
     default_target: True
     input:
-        all_outputs(),
+        default_targets,
 
 
 # Before the first job: a SLURM cluster that could not report finished jobs would make Snakemake

@@ -45,3 +45,18 @@ def wait_for(predicate, timeout: float = 30) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def warm_runtime(folder: Path) -> tuple[dict, Path]:
+    """A private ``$XDG_RUNTIME_DIR`` (``folder``, made 0700) for warm-job tests: the variable to
+    give a job, and the socket where ``gengap.warm`` then looks for this interpreter's server."""
+    from unittest import mock
+
+    from gengap import warm
+
+    folder.mkdir(mode=0o700, exist_ok=True)
+    env = {"XDG_RUNTIME_DIR": str(folder)}
+    with mock.patch.dict(os.environ, env):
+        path = warm.socket_path()
+    assert path, f"{folder}: too long a path for a socket"
+    return env, Path(path)

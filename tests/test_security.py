@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import REPO, shared_data_root, wait_for
+from helpers import REPO, shared_data_root, wait_for, warm_runtime
 
 WARM = REPO / "src/gengap/warm.py"
 PROBE_USER = "gengap-probe"
@@ -91,7 +91,7 @@ def run_job(script: Path, *args: str, env: dict, preexec=None, timeout: float = 
 
 
 def job_env(**extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("GENGAP_WARM_SOCKET", "XDG_RUNTIME_DIR", "TMPDIR")}
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "TMPDIR")}
     env["PYTHONPATH"] = str(REPO / "src")
     env.update(extra)
     return env
@@ -228,7 +228,6 @@ def test_the_servers_folder_and_socket_are_private_whatever_the_umask(tmp_path, 
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
-    monkeypatch.delenv("GENGAP_WARM_SOCKET", raising=False)
     old = os.umask(0o002)
     try:
         tempfile.tempdir = None  # gettempdir() reads TMPDIR again
@@ -249,7 +248,7 @@ def test_the_servers_folder_and_socket_are_private_whatever_the_umask(tmp_path, 
 # --- warm jobs: the fork is the job's process -----------------------------------------------------
 
 def test_a_warm_job_has_its_own_umask_nice_limits_and_affinity(tmp_path, job_script):
-    sock = _private(tmp_path) / "warm.sock"
+    runtime, sock = warm_runtime(tmp_path / "run")
     server = start_server(sock, preexec=lambda: os.umask(0o077))
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     soft = min(hard, 200)
@@ -261,7 +260,7 @@ def test_a_warm_job_has_its_own_umask_nice_limits_and_affinity(tmp_path, job_scr
         os.sched_setaffinity(0, {0})
 
     try:
-        code, said, pid = run_job(job_script, "0", env=job_env(GENGAP_WARM_SOCKET=str(sock)), preexec=job_process)
+        code, said, pid = run_job(job_script, "0", env=job_env(**runtime), preexec=job_process)
     finally:
         server.kill()
     assert code == 0 and said["pid"] != pid, "the job did not run in a warm fork"
@@ -276,13 +275,13 @@ def test_a_stopped_server_costs_a_job_its_warm_start_only(tmp_path, job_script):
     deadline; when it wakes, it runs nothing of the job that left."""
     from gengap.warm import HANDSHAKE_SECONDS
 
-    sock = _private(tmp_path) / "warm.sock"
+    runtime, sock = warm_runtime(tmp_path / "run")
     server = start_server(sock)
     ran = tmp_path / "ran"
     try:
         os.kill(server.pid, signal.SIGSTOP)
         start = time.monotonic()
-        code, said, pid = run_job(job_script, "5", str(ran), env=job_env(GENGAP_WARM_SOCKET=str(sock)),
+        code, said, pid = run_job(job_script, "5", str(ran), env=job_env(**runtime),
                                   timeout=HANDSHAKE_SECONDS + 60)
         waited = time.monotonic() - start
         os.kill(server.pid, signal.SIGCONT)
@@ -295,10 +294,10 @@ def test_a_stopped_server_costs_a_job_its_warm_start_only(tmp_path, job_script):
 
 @pytest.mark.workflow  # starts a server that imports torch: the slow lane
 def test_a_server_killed_before_it_answers_leaves_the_job_cold(tmp_path, job_script):
-    sock = _private(tmp_path) / "warm.sock"
+    runtime, sock = warm_runtime(tmp_path / "run")
     server = start_server(sock)
     os.kill(server.pid, signal.SIGSTOP)
-    job = subprocess.Popen([sys.executable, str(job_script), "4"], env=job_env(GENGAP_WARM_SOCKET=str(sock)),
+    job = subprocess.Popen([sys.executable, str(job_script), "4"], env=job_env(**runtime),
                            stdout=subprocess.PIPE, text=True)
     time.sleep(3)  # the job has sent its request and waits
     server.kill()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, wait_for
+from helpers import REPO, wait_for, warm_runtime
 
 SCRIPT = textwrap.dedent("""\
     import os, signal, sys, time
@@ -53,8 +53,8 @@ def _alive(pid: int) -> bool:
 def warm(tmp_path, monkeypatch):
     """A server of its own (socket in tmp_path), started from the checkout's src/; yields a
     function that runs the script with a given src/ and returns its Popen."""
-    sock = tmp_path / "warm.sock"
-    monkeypatch.setenv("GENGAP_WARM_SOCKET", str(sock))
+    runtime, sock = warm_runtime(tmp_path / "run")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", runtime["XDG_RUNTIME_DIR"])
     server = subprocess.Popen([sys.executable, str(REPO / "src/gengap/warm.py"), "serve", str(sock)],
                               start_new_session=True)
     assert wait_for(sock.exists), "the server did not open its socket"

@@ -157,6 +157,10 @@ def test_a_fresh_checkout_of_the_same_code_reruns_nothing(workdir):
     for path in [workdir / "Snakefile", *(workdir / "workflow").rglob("*"), *(workdir / "src").rglob("*")]:
         os.utime(path, (later, later))
     assert planned_jobs(workdir) == {}
+    # Snakemake's own `code` trigger (a run without the workflow's profiles) reruns it all, and says why
+    plain = snakemake(workdir, "-n", "--workflow-profile", "none", "--cores", "1")
+    assert "Snakemake's `code` rerun trigger is on" in plain.stderr + plain.stdout
+    assert "Nothing to be done" not in plain.stderr + plain.stdout
     # the script's content still counts: an edited script reruns its jobs, and they run the edit
     script = workdir / "workflow/scripts/dataset_source.py"
     script.write_text(script.read_text() + "\nopen('edited_script_ran', 'w').close()\n")

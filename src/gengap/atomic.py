@@ -8,10 +8,9 @@ system can read it), and its SHA-256 is written beside it as ``<file>.sha256`` (
 
 Reading (``load_torch``, ``read_parquet``, ``read_json``): the file must match its recorded
 digest. A file that does not (truncated, overwritten, or without a digest) is moved aside to
-``<file>.corrupt`` and ``CorruptFile`` names it. In its place stays a tombstone dated 0 (1970):
-older than the link its writer's script runs through (``gengap.provenance.script_link``, dated
-1 s later), so Snakemake's ``code`` trigger makes the next run rebuild it (and everything made
-from it) instead of reporting success.
+``<file>.corrupt`` (its digest removed) and ``CorruptFile`` names it. The job that read it fails,
+so Snakemake removes that job's outputs; the next run needs them, finds the file missing and
+runs its writer again (and what is made from it, where the rebuilt content differs).
 """
 
 from __future__ import annotations
@@ -30,8 +29,6 @@ from typing import Iterator
 import pandas as pd
 
 SUFFIX = ".sha256"
-TOMBSTONE = b"gengap: failed verification, to be rebuilt;"
-TOMBSTONE_TIME = 0  # gengap.provenance.SCRIPT_LINK_TIME is 1 s later
 LOW_DISK_BYTES = 16 << 20  # a write that fails with less free space than this blames the disk
 
 
@@ -110,19 +107,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, digest_path(path))
 
 
-def is_tombstone(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is what ``verify`` leaves in place of a bad file."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(len(TOMBSTONE)) == TOMBSTONE
-    except OSError:
-        return False
-
-
 def verify(path: str | os.PathLike) -> Path:
     """``path`` if it matches its recorded digest; else move it aside and raise ``CorruptFile``."""
     path = Path(path)
+    quarantine = path.with_name(path.name + ".corrupt")
+    earlier = CorruptFile(f"{path}: failed verification (moved aside to {quarantine.name}); rerun snakemake "
+                          "and the job that writes it rebuilds it.")
     if not path.exists():
+        if quarantine.exists():  # another job of this run found it first
+            raise earlier
         raise FileNotFoundError(errno.ENOENT, "missing; rerun snakemake to rebuild it", str(path))
     expected = recorded_digest(path)
     if expected is None:
@@ -131,14 +124,11 @@ def verify(path: str | os.PathLike) -> Path:
         problem = "its content does not match the digest its writer recorded (truncated or changed since)"
     else:
         return path
-    quarantine = path.with_name(path.name + ".corrupt")
-    if is_tombstone(path):  # another job found it first
-        raise CorruptFile(f"{path}: failed verification earlier (see {quarantine.name}); rerun snakemake and "
-                          "the job that writes it rebuilds it.")
-    os.replace(path, quarantine)
+    try:
+        os.replace(path, quarantine)
+    except FileNotFoundError:  # moved aside by another job between the two lines
+        raise earlier from None
     digest_path(path).unlink(missing_ok=True)
-    path.write_bytes(TOMBSTONE + f" {quarantine.name}: {problem}\n".encode())
-    os.utime(path, (TOMBSTONE_TIME, TOMBSTONE_TIME))
     raise CorruptFile(f"{path}: {problem}. Moved aside to {quarantine.name}; "
                       "rerun snakemake and the job that writes it rebuilds it.")
 

@@ -15,12 +15,11 @@ of lines are left out of every text digested (``code_only``), so editing a comme
 in a module every job imports (``gengap.atomic``) retrains nothing.
 
 Rules receive these digests as ``params``: unlike modification times they survive a fresh
-clone or a ``git checkout``. For the same reason rules run their scripts through links dated one
-second after the epoch (``script_link``): Snakemake's ``code`` trigger reruns every job whose
-outputs are older than its script (the time of the path it is given, ``os.lstat``), and a fresh
-checkout writes the scripts anew, newer than every result. Through the links that trigger fires
-for one kind of output only: ``gengap.atomic``'s tombstone, dated 0, a file that failed
-verification and whose writer must run again.
+clone or a ``git checkout``. For the same reason the workflow's profiles turn off Snakemake's
+``code`` trigger (``rerun-triggers``), which reruns every job whose outputs are older than its
+script file: a fresh checkout writes the scripts anew, newer than every result, and the digests
+carry the scripts' content already. Run without those profiles, the trigger is on and the
+workflow warns (``code_trigger_warning``): every job then reruns after a fresh checkout.
 """
 
 from __future__ import annotations
@@ -30,18 +29,14 @@ import hashlib
 import importlib
 import inspect
 import io
-import os
 import tokenize
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
-from gengap.atomic import TOMBSTONE_TIME
-
 PACKAGE = "gengap"
 ROOT = Path(__file__).resolve().parent
 SCRIPTS = ROOT.parents[1] / "workflow" / "scripts"
-SCRIPT_LINK_TIME = TOMBSTONE_TIME + 1  # after a tombstone, before every file a job writes
 
 
 @lru_cache(maxsize=None)
@@ -286,23 +281,13 @@ def modules_of(script: str) -> set[str]:
     return module_closure(_imports(SCRIPTS / f"{script}.py")[0])[0]
 
 
-def script_link(script: str, folder: str | os.PathLike) -> str:
-    """The absolute path of a link in ``folder`` to ``workflow/scripts/<script>.py`` (the file
-    ``code_digest`` reads), the link itself dated ``SCRIPT_LINK_TIME``; made if missing or stale,
-    atomically (SLURM jobs parse the workflow at the same time)."""
-    target = SCRIPTS / f"{script}.py"
-    if not target.exists():
-        raise FileNotFoundError(f"{target}: no such workflow script")
-    link = Path(folder).resolve() / target.name
-    try:
-        current = os.readlink(link) == str(target) and os.lstat(link).st_mtime == SCRIPT_LINK_TIME
-    except OSError:
-        current = False
-    if not current:
-        link.parent.mkdir(parents=True, exist_ok=True)
-        tmp = link.with_name(f".{link.name}.{os.getpid()}")
-        tmp.unlink(missing_ok=True)
-        os.symlink(target, tmp)
-        os.utime(tmp, (SCRIPT_LINK_TIME, SCRIPT_LINK_TIME), follow_symlinks=False)
-        os.replace(tmp, link)
-    return str(link)
+def code_trigger_warning(rerun_triggers: Iterable) -> str | None:
+    """What to tell a user whose run has Snakemake's ``code`` trigger on (without the workflow's
+    profiles: ``--workflow-profile none``, or another workflow profile), else None."""
+    names = {str(getattr(t, "name", t)).lower() for t in rerun_triggers}
+    if "code" not in names:
+        return None
+    return ("Snakemake's `code` rerun trigger is on (this run does not use profiles/default or profiles/slurm): "
+            "every job whose script file is newer than its outputs reruns, e.g. all of them after a fresh "
+            "clone or a `git checkout`. gengap reruns on code by content (params); to skip those reruns, "
+            "run with `--rerun-triggers mtime params input software-env`.")

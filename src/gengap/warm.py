@@ -85,18 +85,13 @@ def runtime_dir() -> str | None:
 
 def socket_path() -> str | None:
     """One server per user and interpreter (a venv or conda env of its own gets its own), in
-    ``runtime_dir()``; ``$GENGAP_WARM_SOCKET`` names another (tests), whose folder must be private
-    too. None when there is no private place for it."""
-    path = os.environ.get("GENGAP_WARM_SOCKET")
-    if not path:
-        folder = runtime_dir()
-        if folder is None:
-            return None
-        key = hashlib.sha256(f"{sys.executable}\0{sys.prefix}".encode()).hexdigest()[:16]
-        path = os.path.join(folder, f"warm-{key}.sock")
-    if not _private(os.path.dirname(os.path.abspath(path))) or len(path.encode()) > MAX_SOCKET_PATH:
+    ``runtime_dir()``. None when there is no private place for it."""
+    folder = runtime_dir()
+    if folder is None:
         return None
-    return path
+    key = hashlib.sha256(f"{sys.executable}\0{sys.prefix}".encode()).hexdigest()[:16]
+    path = os.path.join(folder, f"warm-{key}.sock")
+    return path if len(path.encode()) <= MAX_SOCKET_PATH else None
 
 
 def peer_uid(sock: socket.socket) -> int:

@@ -20,7 +20,7 @@ from gengap.data.sources import DATASETS, data_root
 from gengap.gpus import gpu_request
 from gengap.measures import MEASURES
 from gengap.models import MODELS
-from gengap.provenance import code_digest, script_link
+from gengap.provenance import code_digest, code_trigger_warning
 from gengap.report.figures import FIGURES
 from gengap.report.paper import QUANTITIES, suite_rows
 from gengap.report.tables import TABLES
@@ -33,6 +33,7 @@ R = config["results_dir"]
 
 # At the start of a run (onstart, not a dry run or a cluster node's job; see the Snakefile).
 def start_run():
+    check_rerun_triggers()
     check_slurm_executor(workflow)
     try:
         warning = runlock.claim(config["results_dir"], os.getcwd())
@@ -118,7 +119,9 @@ def other_draw(wc):
     return [f"{R}/cells/{other}/final.pt"] if other in cells_of(wc.suite) else []
 
 
-def all_outputs():
+def default_targets(wc):
+    """What `snakemake` with no target builds (checked once: the rerun triggers)."""
+    check_rerun_triggers()
     return [f"{R}/overview.md", f"{R}/paper_vs_gengap.md"] + [
         path
         for suite, cfg in config["suites"].items()
@@ -193,11 +196,15 @@ def overview_inputs(wc):
     return inputs
 
 
-# Scripts run through links dated 1 s after the epoch (gengap.provenance.script_link). A job's
-# code is its digest in params, not its script's file time, so a fresh clone, a `git checkout` or
-# a new worktree of the same code reruns nothing, and a tombstoned file (gengap.atomic) is rebuilt.
-def linked_script(name):
-    return script_link(name, ".snakemake/gengap/scripts")
+# A job's code is its digest in params, not its script's file time (profiles: rerun-triggers
+# without `code`), so a fresh clone, a `git checkout` or a new worktree of the same code reruns
+# nothing. Said once, when the DAG of the default target is built or a run starts, when that
+# trigger is on anyway (Snakemake knows its triggers only then, not while it reads this file).
+@functools.cache
+def check_rerun_triggers():
+    warning = code_trigger_warning(workflow.rerun_triggers)
+    if warning:
+        logger.warning(f"gengap: {warning}")
 
 
 # Code digests (gengap.provenance): the script's modules plus the registered items a job uses.

@@ -23,4 +23,4 @@ rule suite_cell:
             "suite_cell", RUNNERS.definition(config["suites"][wc.suite]["kind"])
         ),
     script:
-        linked_script("suite_cell")
+        "../scripts/suite_cell.py"

@@ -14,7 +14,7 @@ rule dataset_source:
         data=dataset_identity,
         code=code_digest("dataset_source"),
     script:
-        linked_script("dataset_source")
+        "../scripts/dataset_source.py"
 
 
 rule prepare_dataset:
@@ -32,7 +32,7 @@ rule prepare_dataset:
     params:
         code=dataset_code,
     script:
-        linked_script("prepare_dataset")
+        "../scripts/prepare_dataset.py"
 
 
 rule training_set:
@@ -49,4 +49,4 @@ rule training_set:
     params:
         code=corruption_code,
     script:
-        linked_script("training_set")
+        "../scripts/training_set.py"

@@ -25,4 +25,4 @@ rule measure:
         options=lambda wc: measure_options(config, wc.suite),
         code=measure_code,
     script:
-        linked_script("measure")
+        "../scripts/measure.py"

@@ -16,7 +16,7 @@ rule summarize:
         suite=suite_config,
         code=lambda wc: code_digest("summarize", suite_kind(wc).definition()),
     script:
-        linked_script("summarize")
+        "../scripts/summarize.py"
 
 
 rule history:
@@ -32,7 +32,7 @@ rule history:
     params:
         code=code_digest("history"),
     script:
-        linked_script("history")
+        "../scripts/history.py"
 
 
 rule slopes:
@@ -47,7 +47,7 @@ rule slopes:
     params:
         code=code_digest("slopes"),
     script:
-        linked_script("slopes")
+        "../scripts/slopes.py"
 
 
 rule figure:
@@ -69,7 +69,7 @@ rule figure:
         code=lambda wc: code_digest("figure", FIGURES.definition(wc.figure)),
         description=lambda wc: FIGURES.describe(wc.figure),
     script:
-        linked_script("figure")
+        "../scripts/figure.py"
 
 
 rule table:
@@ -93,7 +93,7 @@ rule table:
         code=lambda wc: code_digest("table", TABLES.definition(wc.table)),
         description=lambda wc: TABLES.describe(wc.table),
     script:
-        linked_script("table")
+        "../scripts/table.py"
 
 
 rule overview:
@@ -113,7 +113,7 @@ rule overview:
             *[kind_of(cfg).definition() for cfg in config["suites"].values()],
         ),
     script:
-        linked_script("overview")
+        "../scripts/overview.py"
 
 
 # The papers' claims about one suite, decided once from its summary (gengap.report.paper): the
@@ -132,7 +132,7 @@ rule verdicts:
         paper_values=lambda wc: paper_rows(wc.suite),
         code=code_digest("verdicts", *QUANTITIES.definitions()),
     script:
-        linked_script("verdicts")
+        "../scripts/verdicts.py"
 
 
 # Every number and claim of both papers beside what this run measured (values and sources:
@@ -158,4 +158,4 @@ rule paper_vs_gengap:
         commands=claim_commands(),
         code=code_digest("paper_vs_gengap"),
     script:
-        linked_script("paper_vs_gengap")
+        "../scripts/paper_vs_gengap.py"

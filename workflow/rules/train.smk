@@ -27,4 +27,4 @@ rule train:
         ).identity(),
         code=train_code,
     script:
-        linked_script("train")
+        "../scripts/train.py"
