@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     rate = matmul_rate("cpu", torch.float64) / 1e12
     print(f"float64 matmul rate: {rate:.3f} TFLOP/s on {torch.get_num_threads()} threads", flush=True)
     name = args.dataset.rsplit("/", 1)[-1].removesuffix(".pt")
-    data = points({"dataset": name, "n": args.n, "seed": 0}, args.dataset)
+    data = points(name, args.n, 0, args.dataset)
     bandwidth = math.sqrt(1 / (2 * args.gamma)) if args.gamma else None
     row = kernel_cell(data["train_x"], data["train_y"], data["test_x"], data["test_y"], kernel=args.kernel,
                       num_classes=data["num_classes"], seed=0, bandwidth=bandwidth, features=args.features,

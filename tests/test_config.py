@@ -69,6 +69,15 @@ def test_theory_suites_expand_into_cells_and_check_sizes():
     kernel_cells = plan.suite_cells(config, "k")
     assert set(kernel_cells) == {"fashion_mnist/rbf/n30/seed1", "fashion_mnist/linear_features/n30/seed1",
                                  "min_norm_sgd/n100/d1000/seed1"}
+    # a cell is typed and checked; its job gets it as plain values, in field order, and makes it again
+    first = plan.suite_cells(config, "e")["mnist/true_labels/n10/seed0/depth1"]
+    assert list(first.as_params().items()) == [("kind", "expressivity"), ("dataset", "mnist"),
+                                               ("labels", "true_labels"), ("n", 10), ("seed", 0), ("depth", 1)]
+    for suite in ("e", "k"):
+        kind = plan.kind_of(config["suites"][suite])
+        assert all(kind.cell(c.as_params()) == c for c in plan.suite_cells(config, suite).values())
+    with pytest.raises(ValueError, match="labels 'noisy'; allowed: true_labels, random_labels"):
+        type(first)("mnist", "noisy", 10, 0, 1)
     assert config["suites"]["e"]["figures"] == ["expressivity"]
     with pytest.raises(plan.ConfigError, match="suites.e.n.0.: n = 70000"):
         load({"suites": {"e": {"kind": "expressivity", "datasets": ["mnist"], "n": [70000], "seeds": [0]}}})
@@ -178,8 +187,8 @@ def test_cpu_presets_hold_the_full_size_grids():
     assert sorted({c.reg for c in table1}) == ["dropout", "none", "wd"] and len(table1) == 6
     # the kernel at n = 60,000 with two bandwidths on both datasets, Theorem 1 at 60,000
     for suite, bandwidth in (("kernel", None), ("kernel_gamma_002", 5.0)):
-        rbf = [c for c in plan.suite_cells(zhang, suite).values() if c["kind"] == "kernel"]
-        assert {(c["dataset"], c["kernel"], c["bandwidth"]) for c in rbf if c["n"] == 60_000} == \
+        rbf = [c for c in plan.suite_cells(zhang, suite).values() if c.kind == "kernel"]
+        assert {(c.dataset, c.kernel, c.bandwidth) for c in rbf if c.n == 60_000} == \
             {("mnist", "rbf", bandwidth), ("fashion_mnist", "rbf", bandwidth)}
     assert 60_000 in zhang["suites"]["expressivity"]["n"] and zhang["suites"]["expressivity"]["depths"] == [1]
 

@@ -51,7 +51,7 @@ def test_every_schema_enum_is_a_list_the_code_defines():
     from gengap.gpus import GPU_CHOICES
     from gengap.job import DEVICES
     from gengap.suites.train import DESIGNS
-    from gengap.theory.expressivity import LABELS
+    from gengap.suites.expressivity import LABELS
 
     code = {
         "$defs/training/properties/batch_order": list(BATCH_ORDERS),

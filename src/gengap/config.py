@@ -421,7 +421,7 @@ def kind_of(suite: dict) -> SuiteKind:
 
 def suite_cells(config: dict, suite: str) -> dict:
     """Every cell of a suite, by cell id (a relative path): ``Cell`` objects for training
-    suites, plain specs (dicts) for computed kinds."""
+    suites, the kind's ``ComputedCell`` types for computed kinds."""
     return kind_of(config["suites"][suite]).cells(suite, config["suites"][suite])
 
 

@@ -161,12 +161,17 @@ def paper_rows(suite):
     return suite_rows(PAPER_VALUES, suite)
 
 
-def computed_spec(wc):
+def computed_cell(wc):
     return cells_of(wc.suite)[wc.cell]
 
 
+def computed_params(wc):
+    """The cell as plain values (Snakemake leaves other params out of a job's identity)."""
+    return computed_cell(wc).as_params()
+
+
 def computed_dataset(wc):
-    dataset = suite_kind(wc).dataset_of(computed_spec(wc))
+    dataset = suite_kind(wc).dataset_of(computed_cell(wc))
     return [f"{R}/datasets/{dataset}.pt"] if dataset else []
 
 

@@ -18,7 +18,7 @@ rule suite_cell:
         runtime=attempt_minutes(120),
     params:
         kind=lambda wc: config["suites"][wc.suite]["kind"],
-        spec=computed_spec,
+        spec=computed_params,
         code=lambda wc: code_digest(
             "suite_cell", RUNNERS.definition(config["suites"][wc.suite]["kind"])
         ),

@@ -4,19 +4,41 @@ depth-k variant on a dataset's n points, true and random labels; computed by
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import pandas as pd
 
 from gengap.report.format import number
-from gengap.suites.kinds import ComputedKind, register_kind
+from gengap.suites.kinds import ComputedCell, ComputedKind, register_kind
+
+LABELS = ("true_labels", "random_labels")  # what an expressivity suite's `labels` may hold
+
+
+@dataclass(frozen=True)
+class ExpressivityCell(ComputedCell):
+    """The construction on the first n points of a dataset, with its labels or random ones."""
+
+    kind: ClassVar[str] = "expressivity"
+    dataset: str
+    labels: str
+    n: int
+    seed: int
+    depth: int
+
+    def __post_init__(self):
+        if self.labels not in LABELS:
+            raise ValueError(f"labels {self.labels!r}; allowed: {', '.join(LABELS)}")
 
 
 class ExpressivityKind(ComputedKind):
     """Theorem 1 cells per dataset, labelling, n, seed and depth."""
 
-    def cells(self, suite: str, s: dict) -> dict[str, dict]:
+    cell_types = (ExpressivityCell,)
+
+    def cells(self, suite: str, s: dict) -> dict[str, ExpressivityCell]:
         """datasets x labellings x n x seeds x depths."""
-        return {f"{d}/{labels}/n{n}/seed{seed}/depth{k}": dict(kind="expressivity", dataset=d, labels=labels, n=n,
-                                                              seed=seed, depth=k)
+        return {f"{d}/{labels}/n{n}/seed{seed}/depth{k}": ExpressivityCell(d, labels, n, seed, k)
                 for d in s["datasets"] for labels in s["labels"] for n in s["n"] for seed in s["seeds"]
                 for k in s["depths"]}
 

@@ -4,26 +4,56 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import pandas as pd
 
 from gengap.report.format import number
-from gengap.suites.kinds import ComputedKind, register_kind
+from gengap.suites.kinds import ComputedCell, ComputedKind, register_kind
+
+
+@dataclass(frozen=True)
+class KernelCell(ComputedCell):
+    """Minimum-norm interpolation of a dataset's first n points with one kernel (``bandwidth``
+    None: the kernel's own default; ``features``: random features of the approximate kernels)."""
+
+    kind: ClassVar[str] = "kernel"
+    dataset: str
+    kernel: str
+    n: int
+    seed: int
+    bandwidth: float | None
+    features: int
+
+
+@dataclass(frozen=True)
+class MinNormSGDCell(ComputedCell):
+    """SGD from zero on a synthetic least-squares problem (n points in d dimensions), against
+    its minimum-norm solution."""
+
+    kind: ClassVar[str] = "min_norm_sgd"
+    n: int
+    d: int
+    epochs: int
+    seed: int
 
 
 class KernelKind(ComputedKind):
     """Minimum-norm interpolation cells per dataset, kernel, n and seed, and SGD minimum-norm checks."""
 
-    def cells(self, suite: str, s: dict) -> dict[str, dict]:
+    cell_types = (KernelCell, MinNormSGDCell)
+
+    def cells(self, suite: str, s: dict) -> dict[str, KernelCell | MinNormSGDCell]:
         """datasets x kernels x n x seeds interpolation cells, then the SGD minimum-norm checks
-        (cells with ``kind: min_norm_sgd``, on synthetic least-squares problems, no dataset)."""
-        out = {f"{d}/{kernel}/n{n}/seed{seed}": dict(kind="kernel", dataset=d, kernel=kernel, n=n, seed=seed,
-                                                     bandwidth=s["bandwidth"], features=s["features"])
-               for d in s["datasets"] for kernel in s["kernels"] for n in s["n"] for seed in s["seeds"]}
+        (on synthetic least-squares problems, no dataset)."""
+        out: dict[str, KernelCell | MinNormSGDCell] = {
+            f"{d}/{kernel}/n{n}/seed{seed}": KernelCell(d, kernel, n, seed, s["bandwidth"], s["features"])
+            for d in s["datasets"] for kernel in s["kernels"] for n in s["n"] for seed in s["seeds"]}
         sgd = s["sgd_check"]
         for n in sgd["n"]:
             for seed in s["seeds"]:
-                out[f"min_norm_sgd/n{n}/d{sgd['d']}/seed{seed}"] = dict(kind="min_norm_sgd", n=n, d=sgd["d"],
-                                                                       epochs=sgd["epochs"], seed=seed)
+                out[f"min_norm_sgd/n{n}/d{sgd['d']}/seed{seed}"] = MinNormSGDCell(n, sgd["d"], sgd["epochs"], seed)
         return out
 
     def describe(self, summary: pd.DataFrame, slopes: pd.DataFrame | None = None) -> str:

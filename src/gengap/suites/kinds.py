@@ -14,7 +14,7 @@ registers a ``ComputedKind``, its runner in ``gengap.theory``, and its config ke
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Mapping, Sequence
 
 import pandas as pd
@@ -65,9 +65,31 @@ class SuiteKind:
         return type(self)
 
 
+@dataclass(frozen=True)
+class ComputedCell:
+    """A cell of a computed kind, resolved from the suite's config once (checked as it is made).
+    Its ``kind`` and fields are its identity: the ``suite_cell`` job's params (``as_params``, plain
+    values in field order: Snakemake leaves a param that is not made of builtins out of a job's
+    identity) and the first columns of its summary row."""
+
+    kind: ClassVar[str]
+
+    def as_params(self) -> dict[str, Any]:
+        return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+
 class ComputedKind(SuiteKind):
     """One summary row per cell, computed by the runner registered under the kind's name
-    (``gengap.theory``); a subclass says which cells (``cells``) and how to describe them."""
+    (``gengap.theory``); a subclass says which cells (``cells``, of its ``cell_types``) and how to
+    describe them."""
+
+    cell_types: ClassVar[tuple[type[ComputedCell], ...]] = ()
+
+    def cell(self, params: Mapping[str, Any]) -> ComputedCell:
+        """The cell whose ``as_params`` are ``params`` (what its job receives)."""
+        by_kind = {t.kind: t for t in self.cell_types}
+        values = dict(params)
+        return by_kind[values.pop("kind")](**values)
 
     def row_path(self, results: str, suite: str, cell_id: str) -> str:
         return f"{results}/theory/{suite}/{cell_id}.parquet"
@@ -80,8 +102,8 @@ class ComputedKind(SuiteKind):
         save_parquet(table, out_path)
         return table
 
-    def dataset_of(self, cell: dict) -> str | None:
-        return cell.get("dataset")
+    def dataset_of(self, cell: ComputedCell) -> str | None:
+        return getattr(cell, "dataset", None)
 
 
 KINDS: Registry[SuiteKind] = Registry("suite kind")

@@ -31,6 +31,7 @@ from torch import nn
 from gengap.job import Job
 from gengap.models.registry import count_params
 from gengap.seeding import generator
+from gengap.suites.expressivity import ExpressivityCell
 from gengap.theory.registry import points, runner
 
 
@@ -214,16 +215,12 @@ def expressivity_cell(z: torch.Tensor, y: torch.Tensor, depth: int, seed: int) -
 
 # --- a cell of an expressivity suite -------------------------------------------------------------
 
-LABELS = ("true_labels", "random_labels")  # what an expressivity suite's `labels` may hold
-
 @runner("expressivity")
-def run_expressivity_cell(spec: dict, dataset_path: str | None, job: Job) -> dict:
-    """One cell of an ``expressivity`` suite (``gengap.suites.expressivity``): the construction
-    on the cell's n points, with their true labels or random ones."""
-    data = points(spec, dataset_path)
+def run_expressivity_cell(cell: ExpressivityCell, dataset_path: str | None, job: Job) -> dict:
+    """One cell of an ``expressivity`` suite: the construction on the cell's n points, with their
+    true labels or random ones."""
+    data = points(cell.dataset, cell.n, cell.seed, dataset_path)
     y = data["train_y"]
-    if spec["labels"] not in LABELS:
-        raise ValueError(f"labels {spec['labels']!r}; allowed: {', '.join(LABELS)}")
-    if spec["labels"] == "random_labels":
-        y = torch.randint(data["num_classes"], (len(y),), generator=generator(spec["seed"], "expressivity_labels"))
-    return expressivity_cell(data["train_x"], y.double(), spec["depth"], spec["seed"])
+    if cell.labels == "random_labels":
+        y = torch.randint(data["num_classes"], (len(y),), generator=generator(cell.seed, "expressivity_labels"))
+    return expressivity_cell(data["train_x"], y.double(), cell.depth, cell.seed)

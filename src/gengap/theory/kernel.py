@@ -27,6 +27,7 @@ import torch
 
 from gengap.job import Job
 from gengap.seeding import generator
+from gengap.suites.kernel import KernelCell, MinNormSGDCell
 from gengap.theory.registry import points, runner
 
 BLOCK = 4096  # rows of a tile (float64: 128 MB at 4096 x 4096)
@@ -256,12 +257,12 @@ def min_norm_sgd_cell(n: int, d: int, seed: int, *, epochs: int, batch_size: int
 # --- a cell of a kernel suite -------------------------------------------------------------------
 
 @runner("kernel")
-def run_kernel_cell(spec: dict, dataset_path: str | None, job: Job) -> dict:
-    """One cell of a ``kernel`` suite (``gengap.suites.kernel``): an interpolation on the cell's
-    n points, or an SGD minimum-norm check."""
-    if spec["kind"] == "min_norm_sgd":
-        return min_norm_sgd_cell(spec["n"], spec["d"], spec["seed"], epochs=spec["epochs"])
-    data = points(spec, dataset_path)
-    return kernel_cell(data["train_x"], data["train_y"], data["test_x"], data["test_y"], kernel=spec["kernel"],
-                       num_classes=data["num_classes"], seed=spec["seed"], bandwidth=spec["bandwidth"],
-                       features=spec["features"], device=job.device, log=job.log)
+def run_kernel_cell(cell: KernelCell | MinNormSGDCell, dataset_path: str | None, job: Job) -> dict:
+    """One cell of a ``kernel`` suite: an interpolation on the cell's n points, or an SGD
+    minimum-norm check."""
+    if isinstance(cell, MinNormSGDCell):
+        return min_norm_sgd_cell(cell.n, cell.d, cell.seed, epochs=cell.epochs)
+    data = points(cell.dataset, cell.n, cell.seed, dataset_path)
+    return kernel_cell(data["train_x"], data["train_y"], data["test_x"], data["test_y"], kernel=cell.kernel,
+                       num_classes=data["num_classes"], seed=cell.seed, bandwidth=cell.bandwidth,
+                       features=cell.features, device=job.device, log=job.log)
