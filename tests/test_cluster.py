@@ -77,6 +77,19 @@ def test_slurm_profile_leaves_resources_to_the_user_profile():
     assert not set(user) & set(slurm)
 
 
+def test_every_workflow_profile_leaves_out_the_code_trigger():
+    """Staleness of code is the digests in params; Snakemake's `code` trigger (script file times)
+    would rerun everything after a checkout. profiles/default and profiles/slurm are the two
+    workflow profiles (one or the other is used, never both): each must say so, alike."""
+    from gengap.provenance import code_trigger_warning
+
+    triggers = [yaml.safe_load((REPO / f"profiles/{p}/config.yaml").read_text())["rerun-triggers"]
+                for p in ("default", "slurm")]
+    assert triggers[0] == triggers[1] == ["mtime", "params", "input", "software-env"]
+    assert code_trigger_warning(triggers[0]) is None
+    assert "`code` rerun trigger is on" in code_trigger_warning([*triggers[0], "code"])
+
+
 JOB = textwrap.dedent("""\
     import sys, time
     from types import SimpleNamespace

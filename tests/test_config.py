@@ -277,3 +277,19 @@ def test_a_config_error_is_the_message_alone(tmp_path):
     assert proc.returncode != 0 and "gengap: bad configuration:" in out
     assert "'modles' was unexpected" in out and "suites.randomization.seeds" in out  # both problems
     assert "Traceback" not in out and 'File "' not in out
+
+
+def test_a_suites_plan_is_resolved_once_typed_and_read_only():
+    from gengap.plan import suite_plan
+
+    config = load(with_suite(regularization={"wd": {"weight_decay": 0.01}}, measure_options={"delta": 0.1}))
+    suite = suite_plan(config, "randomization")
+    assert set(suite.cells) == set(plan.suite_cells(config, "randomization"))
+    for cell in suite.cells.values():
+        assert suite.training_settings(cell.model, cell.reg) == plan.training_settings(
+            config, "randomization", cell.model, cell.reg)
+    assert suite.measure_options.delta == 0.1 and isinstance(suite.measures, tuple)
+    with pytest.raises(TypeError):
+        suite.cells["x"] = None
+    with pytest.raises(KeyError, match="suite randomization has no cell of model mlp_9x9 with regularization none"):
+        suite.training_settings("mlp_9x9", "none")

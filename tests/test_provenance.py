@@ -163,3 +163,52 @@ def test_comments_and_line_wrapping_are_not_code():
     for text in ("def f(x):\n    return g(x, 2)\n", "def f(x):\n    return g(x, 1); h()\n",
                  "def f(x):\n    return g(x, '# 1')\n"):  # a '#' inside a string is code
         assert code_only(text) != code_only(code), text
+
+
+# --- params: what Snakemake compares between runs ------------------------------------------------
+
+SETTINGS_SNAKEFILE = textwrap.dedent("""\
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Settings:
+        lr: float
+
+    rule a:
+        output: "a.txt"
+        params: settings=Settings(float(config.get("lr", 0.1)))
+        run:
+            open(output[0], "w").close()
+    """)
+
+
+@pytest.mark.workflow  # two Snakemake runs (seconds)
+def test_snakemake_leaves_a_param_that_is_not_plain_values_out_of_a_jobs_identity(tmp_path):
+    """Why check_plain_params exists: a dataclass param is recorded as nothing, so changing it
+    reruns nothing. (If this starts failing, Snakemake began to compare such params.)"""
+    (tmp_path / "Snakefile").write_text(SETTINGS_SNAKEFILE)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1", "--workflow-profile", "none",
+                               *args], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+
+    run()
+    [record] = [json.loads(p.read_text()) for p in (tmp_path / ".snakemake/metadata").iterdir()]
+    assert record["params"] == []
+    assert "Nothing to be done" in run("-n", "--config", "lr=0.5")
+
+
+def test_a_job_given_a_param_that_is_not_plain_values_stops_naming_it():
+    from types import SimpleNamespace
+
+    from gengap.measure_options import MeasureOptions
+    from gengap.joblog import check_plain_params
+
+    def job(**params):
+        return SimpleNamespace(rule="measure", params=SimpleNamespace(items=lambda: params.items()))
+
+    check_plain_params(job(options={"delta": 0.05, "n": [1, 2]}, code="ab12", none=None))
+    with pytest.raises(TypeError, match="rule measure: param 'options' is a MeasureOptions, not plain values"):
+        check_plain_params(job(options=MeasureOptions(), code="ab12"))
+    with pytest.raises(TypeError, match="param 'paths' is a list"):
+        check_plain_params(job(paths=[REPO]))

@@ -177,4 +177,30 @@ def job_log(job) -> Log:
     signal.signal(signal.SIGTERM, _on_sigterm)
     if not isinstance(job, (str, os.PathLike)):
         log(_describe_attempt(job, earlier))
+        check_plain_params(job)
     return log
+
+
+PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value) -> bool:
+    if isinstance(value, PLAIN):
+        return True
+    if type(value) in (list, tuple):
+        return all(_plain(v) for v in value)
+    if type(value) is dict:
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
+
+
+def check_plain_params(snakemake) -> None:
+    """Every param of a job is plain values (str, numbers, None, lists and dicts of them): what
+    Snakemake compares between runs is each param's ``repr``, and a param of any other type (a
+    dataclass, a path) is left out of a job's identity without a word (measured with 9.27: a
+    frozen dataclass param is recorded as nothing). So a job given one stops here, naming it."""
+    params = getattr(snakemake, "params", None)  # a stand-in job outside Snakemake may have none
+    for name, value in (params.items() if params is not None else ()):
+        if not _plain(value):
+            raise TypeError(f"rule {snakemake.rule}: param {name!r} is a {type(value).__name__}, not plain values; "
+                            "Snakemake would leave it out of the job's identity (pass e.g. its as_params())")

@@ -291,3 +291,4 @@ def code_trigger_warning(rerun_triggers: Iterable) -> str | None:
             "every job whose script file is newer than its outputs reruns, e.g. all of them after a fresh "
             "clone or a `git checkout`. gengap reruns on code by content (params); to skip those reruns, "
             "run with `--rerun-triggers mtime params input software-env`.")
+

@@ -13,7 +13,8 @@ import torch
 import gengap.runlock as runlock
 from gengap.cell import Cell
 from gengap.cluster import check_slurm_executor
-from gengap.config import kind_of, measure_options, suite_cells, training_settings
+from gengap.config import kind_of
+from gengap.plan import suite_plan
 from gengap.data.corruptions import CORRUPTIONS, parse_corruption
 from gengap.data.identity import data_identity
 from gengap.data.sources import DATASETS, data_root
@@ -99,9 +100,14 @@ def suite_kind(wc):
 
 
 @functools.cache
+def plan_of(suite):
+    """The suite's plan (gengap.plan): cells, their settings, measures, once per run."""
+    return suite_plan(config, suite)
+
+
 def cells_of(suite):
-    """Every cell of a suite by cell id, expanded once per run."""
-    return suite_cells(config, suite)
+    """Every cell of a suite by cell id."""
+    return plan_of(suite).cells
 
 
 def cell_files(suite, name):
@@ -238,7 +244,7 @@ def corruption_code(wc):
 
 
 def train_code(wc):
-    settings = training_settings(config, wc.suite, wc.model, wc.reg)
+    settings = plan_of(wc.suite).training_settings(wc.model, wc.reg)
     return code_digest(
         "train",
         MODELS.definition(wc.model),
@@ -248,5 +254,5 @@ def train_code(wc):
 
 
 def measure_code(wc):
-    names = config["suites"][wc.suite]["measures"]
+    names = plan_of(wc.suite).measures
     return code_digest("measure", *[MEASURES.definition(m) for m in names])

@@ -21,8 +21,8 @@ rule measure:
         mem_mb=8000,
         runtime=attempt_minutes(30),
     params:
-        measures=lambda wc: config["suites"][wc.suite]["measures"],
-        options=lambda wc: measure_options(config, wc.suite),
+        measures=lambda wc: list(plan_of(wc.suite).measures),
+        options=lambda wc: plan_of(wc.suite).measure_options.as_params(),
         code=measure_code,
     script:
         "../scripts/measure.py"

@@ -89,7 +89,7 @@ rule table:
     conda:
         "../envs/gengap.yaml"
     params:
-        options=lambda wc: measure_options(config, wc.suite),
+        options=lambda wc: plan_of(wc.suite).measure_options.as_params(),
         code=lambda wc: code_digest("table", TABLES.definition(wc.table)),
         description=lambda wc: TABLES.describe(wc.table),
     script:

@@ -22,9 +22,9 @@ rule train:
         mem_mb=8000,
         runtime=attempt_minutes(120),
     params:
-        settings=lambda wc: training_settings(
-            config, wc.suite, wc.model, wc.reg
-        ).identity(),
+        settings=lambda wc: plan_of(wc.suite)
+        .training_settings(wc.model, wc.reg)
+        .identity(),
         code=train_code,
     script:
         "../scripts/train.py"
