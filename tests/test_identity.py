@@ -209,3 +209,16 @@ def test_a_users_configfile_wins_over_the_preset():
 
 def test_the_repository_config_reads_strictly():
     assert plan.read_yaml(REPO / "config.yaml")["suites"]["hypersphere"]["training"]["lr"] == 0.5  # merge keys work
+
+
+def test_a_file_set_aside_and_not_made_again_is_named(tmp_path):
+    path = tmp_path / "cells" / "a" / "final.pt"
+    atomic.save_torch({"w": torch.zeros(3)}, path)
+    assert atomic.set_aside_warning(tmp_path) is None
+    path.write_bytes(b"damaged")
+    with pytest.raises(atomic.CorruptFile):
+        atomic.load_torch(path)
+    assert atomic.set_aside(tmp_path) == [path]
+    assert f"1 file(s) failed verification and were moved aside (<file>.corrupt): {path}." in atomic.set_aside_warning(tmp_path)
+    atomic.save_torch({"w": torch.zeros(3)}, path)  # made again: nothing to say
+    assert atomic.set_aside(tmp_path) == [] and atomic.set_aside_warning(tmp_path) is None

@@ -133,6 +133,25 @@ def verify(path: str | os.PathLike) -> Path:
                       "rerun snakemake and the job that writes it rebuilds it.")
 
 
+def set_aside(results_dir: str | os.PathLike) -> list[Path]:
+    """Files below ``results_dir`` that failed verification and have not been made again (their
+    ``.corrupt`` is there, the file is not), sorted."""
+    return sorted(p.with_name(p.name.removesuffix(".corrupt")) for p in Path(results_dir).rglob("*.corrupt")
+                  if not p.with_name(p.name.removesuffix(".corrupt")).exists())
+
+
+def set_aside_warning(results_dir: str | os.PathLike, shown: int = 3) -> str | None:
+    """What to tell a user whose run left files set aside that no job has needed since: Snakemake
+    rebuilds a missing file only when a job needs it (``gengap.atomic.verify``)."""
+    missing = set_aside(results_dir)
+    if not missing:
+        return None
+    names = ", ".join(str(p) for p in missing[:shown]) + (f" and {len(missing) - shown} more" if len(missing) > shown else "")
+    return (f"{len(missing)} file(s) failed verification and were moved aside (<file>.corrupt): {names}. "
+            "What is present was made from them before the damage; each is rebuilt when a job needs it, "
+            "or now with `snakemake --cores all all <file>`.")
+
+
 def save_torch(obj: object, path: str | os.PathLike) -> None:
     import torch  # here, not at the top: report jobs (tables, figures) never pay torch's ~2 s import
 

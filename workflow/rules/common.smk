@@ -11,6 +11,7 @@ from snakemake.logging import logger
 import torch
 
 import gengap.runlock as runlock
+from gengap.atomic import set_aside_warning
 from gengap.cell import Cell
 from gengap.cluster import check_slurm_executor
 from gengap.config import kind_of
@@ -34,7 +35,7 @@ R = config["results_dir"]
 
 # At the start of a run (onstart, not a dry run or a cluster node's job; see the Snakefile).
 def start_run():
-    check_rerun_triggers()
+    warn_once()
     check_slurm_executor(workflow)
     try:
         warning = runlock.claim(config["results_dir"], os.getcwd())
@@ -126,8 +127,8 @@ def other_draw(wc):
 
 
 def default_targets(wc):
-    """What `snakemake` with no target builds (checked once: the rerun triggers)."""
-    check_rerun_triggers()
+    """What `snakemake` with no target builds (and the warnings of warn_once)."""
+    warn_once()
     return [f"{R}/overview.md", f"{R}/paper_vs_gengap.md"] + [
         path
         for suite, cfg in config["suites"].items()
@@ -207,15 +208,21 @@ def overview_inputs(wc):
     return inputs
 
 
-# A job's code is its digest in params, not its script's file time (profiles: rerun-triggers
-# without `code`), so a fresh clone, a `git checkout` or a new worktree of the same code reruns
-# nothing. Said once, when the DAG of the default target is built or a run starts, when that
-# trigger is on anyway (Snakemake knows its triggers only then, not while it reads this file).
+# Said once, when the DAG of the default target is built or a run starts (Snakemake knows its
+# rerun triggers only then, not while it reads this file):
+# - that Snakemake's `code` trigger is on: a job's code is its digest in params, not its script's
+#   file time (profiles: rerun-triggers without `code`), so that a fresh clone, a `git checkout`
+#   or a new worktree of the same code reruns nothing;
+# - which files failed verification and have not been needed since: moved aside (gengap.atomic),
+#   each is rebuilt when a job needs it.
 @functools.cache
-def check_rerun_triggers():
-    warning = code_trigger_warning(workflow.rerun_triggers)
-    if warning:
-        logger.warning(f"gengap: {warning}")
+def warn_once():
+    for warning in (
+        code_trigger_warning(workflow.rerun_triggers),
+        set_aside_warning(R),
+    ):
+        if warning:
+            logger.warning(f"gengap: {warning}")
 
 
 # Code digests (gengap.provenance): the script's modules plus the registered items a job uses.
