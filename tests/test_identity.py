@@ -82,6 +82,29 @@ def _training_objects():
     return net, opt, torch.Generator(), torch.Generator()
 
 
+def test_a_run_killed_right_after_any_rename_of_a_checkpoint_save_resumes_from_it(tmp_path, monkeypatch):
+    """The kill test's fault, made exact: a checkpoint and its digest beside it were two renames,
+    and a run killed between them left a new checkpoint with the old digest, discarded on resume
+    (seen in test_damage's kill test: 'discarding unreadable checkpoint')."""
+    from gengap.train.checkpoint import TrainingState
+
+    path = tmp_path / "checkpoint.pt"
+    saver = Checkpoint(path, "identity-a", 0, print)
+    saver.maybe_save(TrainingState(epoch=3, step=30), *_training_objects())
+    real = os.replace
+
+    def killed_after(src, dst):
+        real(src, dst)
+        raise KeyboardInterrupt  # the process ends right after this rename
+
+    monkeypatch.setattr(os, "replace", killed_after)
+    with pytest.raises(KeyboardInterrupt):
+        saver.maybe_save(TrainingState(epoch=4, step=40), *_training_objects(), force=True)
+    monkeypatch.undo()
+    logged = []
+    assert Checkpoint(path, "identity-a", 0, logged.append).restore(*_training_objects()).epoch == 4, logged
+
+
 def test_a_checkpoint_of_another_identity_or_a_corrupt_one_is_discarded(tmp_path):
     from gengap.train.checkpoint import TrainingState
 

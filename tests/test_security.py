@@ -316,13 +316,13 @@ class _Payload:
 
 
 def test_a_planted_checkpoint_runs_no_code(tmp_path):
-    """A crafted checkpoint.pt (its digest forged beside it) is refused unread, not executed."""
-    from gengap.atomic import save_torch
+    """A crafted checkpoint.pt (its digest forged in it) is refused unread, not executed."""
+    from gengap.atomic import save_torch_sealed
     from gengap.train.checkpoint import Checkpoint
 
     marker = tmp_path / "payload-ran"
     path = tmp_path / "checkpoint.pt"
-    save_torch({"key": "cell", "net": _Payload(str(marker))}, path)  # with a matching .sha256
+    save_torch_sealed({"key": "cell", "net": _Payload(str(marker))}, path)  # its digest inside, matching
     logged = []
     net = torch.nn.Linear(2, 2)
     opt = torch.optim.SGD(net.parameters(), lr=0.1)

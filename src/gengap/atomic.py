@@ -152,6 +152,41 @@ def set_aside_warning(results_dir: str | os.PathLike, shown: int = 3) -> str | N
             "or now with `snakemake --cores all all <file>`.")
 
 
+SEAL = b"gengap sealed sha256 "  # the first line of a file that carries its own digest
+
+
+def save_torch_sealed(obj: object, path: str | os.PathLike) -> None:
+    """``torch.save`` of ``obj`` as one file that carries its own digest in its first line,
+    written with one rename: whenever the writer is killed, the file is the old one or the new
+    one, whole. (A file and its digest beside it are two renames; a kill between them leaves a
+    new file with the old digest: a checkpoint lost.)"""
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    payload = buffer.getvalue()
+    path = Path(path)
+    with _temporary(path) as tmp:
+        tmp.write_bytes(SEAL + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+
+
+def load_torch_sealed(path: str | os.PathLike, **kwargs):
+    """``torch.load`` (``weights_only=True`` unless told otherwise) of a file ``save_torch_sealed``
+    wrote; ``CorruptFile`` when it is not one or its content does not match its digest."""
+    import torch
+
+    data = Path(path).read_bytes()
+    header, _, payload = data.partition(b"\n")
+    if not header.startswith(SEAL):
+        raise CorruptFile(f"{path}: not a sealed file (no digest in its first line)")
+    if hashlib.sha256(payload).hexdigest().encode() != header[len(SEAL):]:
+        raise CorruptFile(f"{path}: its content does not match the digest in its first line")
+    kwargs.setdefault("weights_only", True)
+    return torch.load(io.BytesIO(payload), **kwargs)
+
+
 def save_torch(obj: object, path: str | os.PathLike) -> None:
     import torch  # here, not at the top: report jobs (tables, figures) never pay torch's ~2 s import
 

@@ -4,7 +4,9 @@ A checkpoint carries the identity of the run that wrote it. One written under an
 (other data, code, settings or seed) or one that cannot be read is discarded with a log line:
 never resumed, never blocking the cell. It is read with ``weights_only=True``: it holds tensors,
 numbers, strings and plain containers only, and a file that asks to build anything else (a
-planted pickle, whatever its digest file says) is refused before any of it runs.
+planted pickle, whatever digest it carries) is refused before any of it runs. The file carries
+its own digest and is written with one rename (``gengap.atomic.save_torch_sealed``), so a run
+killed while saving leaves the previous checkpoint or the new one, never a torn pair.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from gengap.atomic import digest_path, file_digest, recorded_digest, save_torch
+from gengap.atomic import digest_path, load_torch_sealed, save_torch_sealed
 
 
 @dataclass
@@ -48,10 +50,9 @@ class Checkpoint:
         if self.path is None or not self.path.exists():
             return None
         try:
-            if recorded_digest(self.path) != file_digest(self.path):
-                raise ValueError("its content does not match the digest written with it")
+            # one file with its digest inside (a kill mid-save leaves the old or the new one, whole);
             # weights_only: tensors and plain containers only, so a planted file runs no code
-            state = torch.load(self.path, weights_only=True, map_location=batch_gen.device)
+            state = load_torch_sealed(self.path, weights_only=True, map_location=batch_gen.device)
         except Exception as err:  # truncated, corrupt, not plain data, or from an incompatible torch
             self.log(f"discarding unreadable checkpoint {self.path} ({type(err).__name__}: {err})")
             self.remove()
@@ -75,7 +76,7 @@ class Checkpoint:
         """Save when ``seconds`` have passed since the last save, or now when ``force``."""
         if self.path is None or (not force and time.perf_counter() - self.last < self.seconds):
             return
-        save_torch({"key": self.identity, "net": net.state_dict(), "opt": opt.state_dict(),
+        save_torch_sealed({"key": self.identity, "net": net.state_dict(), "opt": opt.state_dict(),
                     "batch_gen": batch_gen.get_state(), "aug_gen": aug_gen.get_state(),
                     "cpu_rng": torch.get_rng_state(), "epoch": run.epoch, "step": run.step,
                     "history": run.history, "elapsed": run.elapsed, "final": run.final}, self.path)
@@ -84,4 +85,4 @@ class Checkpoint:
     def remove(self) -> None:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
-            digest_path(self.path).unlink(missing_ok=True)
+            digest_path(self.path).unlink(missing_ok=True)  # beside a checkpoint of an older gengap
