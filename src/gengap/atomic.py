@@ -8,9 +8,9 @@ system can read it), and its SHA-256 is written beside it as ``<file>.sha256`` (
 
 Reading (``load_torch``, ``read_parquet``, ``read_json``): the file must match its recorded
 digest. A file that does not (truncated, overwritten, or without a digest) is moved aside to
-``<file>.corrupt`` (its digest removed) and ``CorruptFile`` names it. The job that read it fails,
-so Snakemake removes that job's outputs; the next run needs them, finds the file missing and
-runs its writer again (and what is made from it, where the rebuilt content differs).
+``<file>.corrupt`` (its digest removed) and ``CorruptFile`` names it. The job that read it fails;
+Snakemake rebuilds the file in the next run that needs it, and each run names the files set aside
+that no job has needed since (``set_aside_warning``). Nothing is ever made from a file set aside.
 """
 
 from __future__ import annotations
@@ -92,15 +92,17 @@ def _raise_if_disk_full(err: BaseException, path: Path) -> None:
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, digest_beside: bool = True) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; if the block succeeds, give it the umask's mode,
-    rename it onto ``path`` and record its digest beside it."""
+    rename it onto ``path`` and (``digest_beside``) record its digest beside it."""
     path = Path(path)
     with _temporary(path) as tmp:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
-        digest = file_digest(tmp)
+        digest = file_digest(tmp) if digest_beside else None
         os.replace(tmp, path)
+    if digest is None:
+        return
     with _temporary(digest_path(path)) as tmp:
         tmp.write_text(f"{digest}  {path.name}\n")
         os.chmod(tmp, 0o666 & ~_umask())
@@ -165,11 +167,8 @@ def save_torch_sealed(obj: object, path: str | os.PathLike) -> None:
     buffer = io.BytesIO()
     torch.save(obj, buffer)
     payload = buffer.getvalue()
-    path = Path(path)
-    with _temporary(path) as tmp:
+    with atomic_path(path, digest_beside=False) as tmp:
         tmp.write_bytes(SEAL + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
 
 
 def load_torch_sealed(path: str | os.PathLike, **kwargs):
