@@ -222,3 +222,33 @@ def test_s_prime_moves_points_to_the_other_sphere_and_flips_labels():
     xp, yp = s_prime(x, torch.tensor([0, 1]))
     assert xp.norm(dim=1).tolist() == pytest.approx([1.1, 1.0])
     assert yp.tolist() == [1, 0]
+
+
+class _ByRadius(nn.Module):
+    """Classifies by the sphere a point lies on (radius below or above ``cut``): right on S′ too."""
+
+    def __init__(self, cut):
+        super().__init__()
+        self.cut = cut
+
+    def forward(self, x):
+        r = x.flatten(1).norm(dim=1, keepdim=True)
+        return torch.cat([self.cut - r, r - self.cut], dim=1)
+
+
+def test_the_uniform_convergence_lower_bound_is_what_s_prime_proves():
+    """|error on S′ − test error|: 1 − test error only where every point of S′ is misclassified.
+    A classifier that gets S′ right proves nothing (bound 0), where 1 − test error would say 1."""
+    x = torch.tensor([[[-1.0, 0.0]], [[0.0, -1.0]], [[1.1, 0.0]], [[0.0, 1.1]]])  # radii 1, 1, 1.1, 1.1
+    y = torch.tensor([0, 0, 1, 1])
+    linear = nn.Sequential(nn.Flatten(), nn.Linear(2, 2, bias=False))  # by direction: S′ all wrong
+    with torch.no_grad():
+        linear[1].weight.copy_(torch.tensor([[-1.0, -1.0], [1.0, 1.0]]))
+    test_y = torch.tensor([0, 0, 1, 0])  # one test point wrong for both networks: test error 1/4
+    values = {}
+    for name, net in (("linear", linear), ("radius", _ByRadius(1.05))):
+        ctx = MeasureContext(net=net, init=net, train_x=x, train_y=y, test_x=x, test_y=test_y,
+                             dataset="hypersphere_d2_outer110")
+        values[name] = {r["measure"]: r["value"] for r in compute_measures(ctx, ["test_error", "sprime_error", "uc_lower_bound"])}
+    assert values["linear"] == {"test_error": 0.25, "sprime_error": 1.0, "uc_lower_bound": 0.75}
+    assert values["radius"] == {"test_error": 0.25, "sprime_error": 0.0, "uc_lower_bound": 0.25}

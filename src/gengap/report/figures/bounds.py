@@ -14,6 +14,7 @@ from gengap.report.figures.layout import (WIDTH, add_notes, grid_size, legend_be
 from gengap.report.figures.registry import figure
 from gengap.report.format import number
 from gengap.report.reading import labeller, measure_kinds, of_kind
+from gengap.report.summary import CELL_KEYS
 from gengap.report.seeds import over_seeds
 from gengap.report.slopes import fit_slope, seed_curve
 
@@ -194,10 +195,19 @@ def hypersphere(summary: pd.DataFrame, history: pd.DataFrame):
     """Test error, error on S′ and the uniform-convergence lower bound against n on two
     concentric spheres (Nagarajan & Kolter Fig. 2). S′ is the training set with every point moved
     to the other sphere and its label flipped. Expected: the test error falls with n while the
-    error on S′ stays near 1, so any two-sided uniform-convergence bound is near 1."""
-    df = summary[summary["measure"].isin(["test_error", "sprime_error", "uc_lower_bound"])
-                 & (summary["draw"] == 1)].copy()
-    df["quantity"] = df["measure"].map(labeller(summary))
+    error on S′ stays near 1, so any two-sided uniform-convergence bound is near 1. The lower bound
+    is drawn from each cell's two errors (``gengap.measures.hypersphere.lower_bound``), so a summary
+    made before that formula was |error on S′ − test error| draws it right too."""
+    from gengap.measures.hypersphere import lower_bound
+    from gengap.measures.registry import describe_row
+
+    errors = summary[summary["measure"].isin(["test_error", "sprime_error"]) & (summary["draw"] == 1)]
+    wide = errors.pivot_table(index=CELL_KEYS, columns="measure", values="value").dropna().reset_index()
+    bound = wide.assign(measure="uc_lower_bound",
+                        value=[lower_bound(s, t) for s, t in zip(wide["sprime_error"], wide["test_error"])])
+    df = pd.concat([errors, bound[CELL_KEYS + ["measure", "value"]]], ignore_index=True)
+    label = labeller(summary)  # the lower bound's label is this checkout's, as its values are
+    df["quantity"] = [describe_row(m).label if m == "uc_lower_bound" else label(m) for m in df["measure"]]
     df["panel"] = panels(df, ("dataset", "model"))
     g = sns.relplot(data=df, x="n", y="value", hue="quantity", style="quantity", col="panel", kind="line",
                     markers=True, dashes=False, errorbar=seed_errorbar(df), **grid_size(df["panel"].nunique(), height=3.2))
