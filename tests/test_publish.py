@@ -1,6 +1,7 @@
 import subprocess
 
 import pandas as pd
+import pytest
 
 from gengap.publish import drawing_commit, time_by_suite
 
@@ -109,3 +110,34 @@ def test_redraw_from_a_run_without_verdicts_files_states_the_verdicts(tmp_path):
         save_parquet(pd.read_parquet(published / "summary" / name), results / "summary" / name)  # with its digest
     [png] = redraw(results, tmp_path / "out", ["bounds_vs_n_batch1/bounds_vs_n"])
     assert png.read_bytes() == (published / "figures/bounds_vs_n_batch1/bounds_vs_n.png").read_bytes()
+
+
+def test_publishing_the_finished_suites_of_a_run_still_going(tmp_path):
+    """--suites: only those suites' summaries, tables, figures and records; RUN.md names what is
+    left out; the run-wide overview waits for --refresh. A suite without a summary is refused."""
+    import json
+
+    from gengap.publish import publish
+
+    results, dest = tmp_path / "results", tmp_path / "pub"
+    files = ["summary/done.parquet", "summary/done_slopes.parquet", "summary/done_verdicts.parquet",
+             "summary/going_slopes.parquet", "tables/done/t.md", "tables/going/t.md", "figures/done/f.png",
+             "figures/going/f.png", "overview.md", "paper_vs_gengap.md"]
+    for rel in files:
+        (results / rel).parent.mkdir(parents=True, exist_ok=True)
+        (results / rel).write_text(rel)
+    for suite, seconds in (("done", 10.0), ("going", 3600.0), ("going", 7200.0)):
+        cell = results / "cells" / suite / f"cell{seconds:.0f}"
+        cell.mkdir(parents=True)
+        (cell / "record.json").write_text(json.dumps({"cell": {"suite": suite}, "status": "fitted",
+                                                      "wall_time_s": seconds}))
+    (tmp_path / "config.yaml").write_text("x: 1\n")
+    publish(results, dest, "snakemake ...", "1h", tmp_path / "config.yaml", suites=["done"])
+    published = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
+    assert published == ["RUN.md", "config.yaml", "figures/done/f.png", "summary/done.parquet",
+                         "summary/done_slopes.parquet", "summary/done_verdicts.parquet", "tables/done/t.md"]
+    run = (dest / "RUN.md").read_text()
+    assert "published so far: suites `done` (finished); not yet: `going`" in run
+    assert "- cells: 1; status: fitted (1)" in run and "| going |" not in run
+    with pytest.raises(FileNotFoundError, match="going.parquet"):
+        publish(results, tmp_path / "pub2", "snakemake ...", "1h", tmp_path / "config.yaml", suites=["going"])

@@ -14,6 +14,11 @@ those figures again from the run's own summaries (and histories, slopes) with th
 checkout's ``gengap.report.figures.draw_figure``, the function the figure jobs call, and
 ``RUN.md`` says which and at what commit. Nothing is retrained or measured again.
 
+A long run whose suites finish at different times (hours apart, across sessions) can publish the
+finished ones first: ``--suites a b`` copies only those suites' summaries, tables, figures and
+cell records (``RUN.md`` names them and the suites left out); the run-wide overview and
+paper-vs-gengap table then come from ``--refresh``. Publishing the whole run later replaces it.
+
 ``--refresh docs/results/<run-name>`` recomputes a published run's statistics from its own
 published summaries with this checkout's code, as the pipeline's jobs would: slopes (the seed as
 the unit), tables, the paper-vs-gengap table and its verdicts, the overview, and every figure it
@@ -45,8 +50,24 @@ def _copy(src: Path, dest: Path) -> None:
     shutil.copy2(src, dest)
 
 
-def gather_records(results: Path) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted((results / "cells").glob("**/record.json"))]
+def gather_records(results: Path, suites: list[str] | None = None) -> list[dict]:
+    """Every cell's record, or those of ``suites`` (``cells/<suite>/...``)."""
+    return [json.loads(p.read_text()) for p in sorted((results / "cells").glob("**/record.json"))
+            if suites is None or p.relative_to(results / "cells").parts[0] in suites]
+
+
+def of_suites(relative: Path, suites: list[str] | None) -> bool:
+    """Whether a results file (relative to the folder) is published with ``suites`` (None: all).
+    A suite's files are ``summary/<suite>[_slopes|_verdicts].parquet`` and ``tables/<suite>/``,
+    ``figures/<suite>/``; run-wide files (the overview, the paper table) only with all suites."""
+    if suites is None:
+        return True
+    parts = relative.parts
+    if parts[0] in ("tables", "figures"):
+        return parts[1] in suites
+    if parts[0] == "summary":
+        return any(relative.stem in (s, f"{s}_slopes", f"{s}_verdicts") for s in suites)
+    return False
 
 
 def _counts(values) -> str:
@@ -57,14 +78,15 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 3600:.2f} h" if seconds == seconds else "not recorded"
 
 
-def time_by_suite(records: list[dict], results: Path | None = None) -> list[str]:
+def time_by_suite(records: list[dict], results: Path | None = None, suites: list[str] | None = None) -> list[str]:
     """A Markdown table of each suite's cells and their time, summed and the longest: training
     cells as their records state it (every attempt of a resumed cell included), theory cells
     (``theory/<suite>/...``) as their rows' ``seconds`` where they record it."""
     times: dict[str, list[float]] = {}
     for r in records:
         times.setdefault(str((r.get("cell") or {}).get("suite", "?")), []).append(float(r.get("wall_time_s") or 0))
-    theory = sorted(results.glob("theory/*/**/*.parquet")) if results is not None else []
+    theory = sorted(p for p in results.glob("theory/*/**/*.parquet")
+                    if suites is None or p.relative_to(results / "theory").parts[0] in suites) if results is not None else []
     if theory:
         import pandas as pd  # only here: RUN.md of a run without theory cells needs no pandas
     for path in theory:
@@ -130,12 +152,18 @@ def redraw(results: Path, dest: Path, figures: list[str]) -> list[Path]:
 
 
 def run_description(records: list[dict], command: str, wall_time: str, config_name: str,
-                    results: Path | None = None, redrawn: list[str] = (), redrawn_at: str | None = None) -> str:
+                    results: Path | None = None, redrawn: list[str] = (), redrawn_at: str | None = None,
+                    suites: list[str] | None = None) -> str:
     """RUN.md: the command and wall time as given, the rest as the cells' records state it."""
+    left_out = sorted({p.name for d in ("cells", "theory") for p in (results / d).glob("*") if p.is_dir()}
+                      - set(suites)) if suites is not None and results is not None else []
     train_s = sum(float(r.get("wall_time_s") or 0) for r in records)
     versions = [", ".join(f"{k} {v}" for k, v in sorted((r.get("versions") or {}).items())) for r in records]
     lines = ["# Run", "", "```", command, "```", "",
              f"- wall time: {wall_time}",
+             *([f"- published so far: suites {', '.join(f'`{x}`' for x in suites)} (finished); "
+                + (f"not yet: {', '.join(f'`{x}`' for x in left_out)} (running when this was published); " if left_out else "")
+                + "the cells, times and statuses below are those of the published suites"] if suites is not None else []),
              f"- cells: {len(records)}; status: {_counts(r.get('status') for r in records)}",
              f"- training time summed over cells: {train_s / 3600:.2f} h",
              f"- devices (cells): {_counts(r.get('device') for r in records)}",
@@ -147,18 +175,23 @@ def run_description(records: list[dict], command: str, wall_time: str, config_na
                 f"code drew them otherwise: " + ", ".join(f"`figures/{f}.png`" for f in redrawn)] if redrawn else []),
              "", "Time per suite (each cell's own wall time; cells run side by side, so the sums exceed "
              "the run's wall time):", "",
-             *time_by_suite(records, results),
+             *time_by_suite(records, results, suites),
              "", "Per cell (status, device, wall time, code version): the rows of `summary/<suite>.parquet`."]
     return "\n".join(lines) + "\n"
 
 
 def publish(results: Path, dest: Path, command: str, wall_time: str, config: Path,
-            report: Path | None = None, redrawn: list[str] = ()) -> list[Path]:
+            report: Path | None = None, redrawn: list[str] = (), suites: list[str] | None = None) -> list[Path]:
     if not (results / "summary").is_dir():
         raise FileNotFoundError(f"{results}/summary: no summaries; is {results} a finished run's results folder?")
+    for suite in suites or []:
+        if not (results / "summary" / f"{suite}.parquet").is_file():
+            raise FileNotFoundError(f"{results}/summary/{suite}.parquet: suite {suite!r} has no summary (not finished?)")
     written = []
     for pattern in PATTERNS:
         for src in sorted(results.glob(pattern)):
+            if not of_suites(src.relative_to(results), suites):
+                continue
             _copy(src, dest / src.relative_to(results))
             written.append(dest / src.relative_to(results))
     for extra in (report, config):
@@ -167,8 +200,8 @@ def publish(results: Path, dest: Path, command: str, wall_time: str, config: Pat
             written.append(dest / extra.name)
     if redrawn:
         written += redraw(results, dest, list(redrawn))
-    (dest / "RUN.md").write_text(run_description(gather_records(results), command, wall_time, config.name, results,
-                                                 list(redrawn), drawing_commit() if redrawn else None))
+    (dest / "RUN.md").write_text(run_description(gather_records(results, suites), command, wall_time, config.name,
+                                                 results, list(redrawn), drawing_commit() if redrawn else None, suites))
     return sorted(set(written)) + [dest / "RUN.md"]
 
 
@@ -312,8 +345,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report", type=Path, help="the run's `snakemake --report` file")
     parser.add_argument("--redraw", nargs="+", default=[], metavar="SUITE/FIGURE",
                         help="figures to draw again from the run's summaries with this checkout's figure code")
+    parser.add_argument("--suites", nargs="+", metavar="SUITE",
+                        help="publish only these finished suites of a run still going (then --refresh the folder)")
     args = parser.parse_args(argv)
-    files = publish(args.results, args.dest, args.command, args.wall_time, args.config, args.report, args.redraw)
+    files = publish(args.results, args.dest, args.command, args.wall_time, args.config, args.report, args.redraw,
+                    args.suites)
     total = sum(f.stat().st_size for f in files)
     print(f"published {len(files)} files ({total / 1e6:.1f} MB) to {args.dest}")
 
