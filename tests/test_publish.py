@@ -126,18 +126,26 @@ def test_publishing_the_finished_suites_of_a_run_still_going(tmp_path):
     for rel in files:
         (results / rel).parent.mkdir(parents=True, exist_ok=True)
         (results / rel).write_text(rel)
-    for suite, seconds in (("done", 10.0), ("going", 3600.0), ("going", 7200.0)):
-        cell = results / "cells" / suite / f"cell{seconds:.0f}"
-        cell.mkdir(parents=True)
-        (cell / "record.json").write_text(json.dumps({"cell": {"suite": suite}, "status": "fitted",
-                                                      "wall_time_s": seconds}))
+    from gengap.report.summary import CELL_KEYS
+
+    def cell(suite, n):
+        return {k: n if k == "n" else suite if k == "suite" else "x" for k in CELL_KEYS}
+    pd.DataFrame([{**cell("done", 64), "measure": "m", "value": 1.0}]).to_parquet(results / "summary/done.parquet")
+    # a record of each suite's cell; "done" also has one its summary does not hold (a cell of the
+    # run still going, finished after the summary was made): not counted
+    for suite, n, seconds in (("done", 64, 10.0), ("done", 128, 60.0), ("going", 64, 3600.0), ("going", 128, 7200.0)):
+        folder = results / "cells" / suite / f"n{n}"
+        folder.mkdir(parents=True)
+        (folder / "record.json").write_text(json.dumps({"cell": cell(suite, n), "status": "fitted",
+                                                        "wall_time_s": seconds}))
     (tmp_path / "config.yaml").write_text("x: 1\n")
     publish(results, dest, "snakemake ...", "1h", tmp_path / "config.yaml", suites=["done"])
     published = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
     assert published == ["RUN.md", "config.yaml", "figures/done/f.png", "summary/done.parquet",
                          "summary/done_slopes.parquet", "summary/done_verdicts.parquet", "tables/done/t.md"]
     run = (dest / "RUN.md").read_text()
-    assert "published so far: suites `done` (finished); not yet: `going`" in run
+    assert "published so far: suites `done`, as their summaries stood when this was published; not yet: `going`" in run
     assert "- cells: 1; status: fitted (1)" in run and "| going |" not in run
+    assert "| done | 1 | 0.00 h |" in run  # the 10 s cell its summary holds, not the 60 s one
     with pytest.raises(FileNotFoundError, match="going.parquet"):
         publish(results, tmp_path / "pub2", "snakemake ...", "1h", tmp_path / "config.yaml", suites=["going"])

@@ -51,9 +51,21 @@ def _copy(src: Path, dest: Path) -> None:
 
 
 def gather_records(results: Path, suites: list[str] | None = None) -> list[dict]:
-    """Every cell's record, or those of ``suites`` (``cells/<suite>/...``)."""
-    return [json.loads(p.read_text()) for p in sorted((results / "cells").glob("**/record.json"))
-            if suites is None or p.relative_to(results / "cells").parts[0] in suites]
+    """Every cell's record; with ``suites``, those of the cells their summaries hold (a run still
+    going has records of cells that no published summary holds yet)."""
+    records = [json.loads(p.read_text()) for p in sorted((results / "cells").glob("**/record.json"))]
+    if suites is None:
+        return records
+    import pandas as pd
+
+    from gengap.report.summary import CELL_KEYS
+
+    def key(values) -> tuple:
+        return tuple(str(values.get(k)) for k in CELL_KEYS)
+
+    held = {key(row) for s in suites
+            for row in pd.read_parquet(results / "summary" / f"{s}.parquet", columns=CELL_KEYS).to_dict("records")}
+    return [r for r in records if key(r.get("cell") or {}) in held]
 
 
 def of_suites(relative: Path, suites: list[str] | None) -> bool:
@@ -161,9 +173,10 @@ def run_description(records: list[dict], command: str, wall_time: str, config_na
     versions = [", ".join(f"{k} {v}" for k, v in sorted((r.get("versions") or {}).items())) for r in records]
     lines = ["# Run", "", "```", command, "```", "",
              f"- wall time: {wall_time}",
-             *([f"- published so far: suites {', '.join(f'`{x}`' for x in suites)} (finished); "
+             *([f"- published so far: suites {', '.join(f'`{x}`' for x in suites)}, "
+                + "as their summaries stood when this was published; "
                 + (f"not yet: {', '.join(f'`{x}`' for x in left_out)} (running when this was published); " if left_out else "")
-                + "the cells, times and statuses below are those of the published suites"] if suites is not None else []),
+                + "the cells, times and statuses below are those these summaries hold"] if suites is not None else []),
              f"- cells: {len(records)}; status: {_counts(r.get('status') for r in records)}",
              f"- training time summed over cells: {train_s / 3600:.2f} h",
              f"- devices (cells): {_counts(r.get('device') for r in records)}",
