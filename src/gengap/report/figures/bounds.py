@@ -162,7 +162,8 @@ def bounds_vs_n(summary: pd.DataFrame, history: pd.DataFrame):
         ns = sorted(cells["n"].unique())
         ax.set_title(f"{setting}\nn = {ns[0]}..{ns[-1]}, {seeds} seed{'s' if seeds != 1 else ''}" if setting
                      else f"n = {ns[0]}..{ns[-1]}, {seeds} seed{'s' if seeds != 1 else ''}", fontsize=7.5)
-        ax.set_xlabel("slope of log(value) against log(n)\n← falls with n | grows with n →", fontsize=7.5)
+        ax.set_xlabel("slope of log(value) against log(n)\n← falls with n | grows with n →" if cols == 1
+                      else "log-log slope against n\n← falls | grows →", fontsize=7.5)  # side by side: short
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(settings):]:
         ax.set_visible(False)
