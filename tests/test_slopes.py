@@ -194,3 +194,14 @@ def test_the_batch_map_gives_each_batch_sizes_slope_and_where_it_crosses_zero():
     assert bound["crossing"].iloc[0] == f"16..64 (~{math.exp(math.log(16) + 0.51 * math.log(4)):.2g})"
     assert table.loc[table["measure"] == "test_error", "crossing"].eq("").all()
     check_figure("batch_map", _batch_summary(), None)
+
+
+def test_the_overview_lists_only_slopes_that_were_fitted():
+    """A setting without a quantity (one draw: no dist_s2) is left out, not shown as '+nan'."""
+    import pandas as pd
+
+    from gengap.suites.train import _slope_list
+
+    fits = pd.DataFrame({"slope": [-0.4, float("nan")], "ci_low": [-0.5, float("nan")], "ci_high": [-0.3, float("nan")],
+                         "seeds": [3, 0]}, index=["test_error", "dist_s2"])
+    assert _slope_list(fits) == "test_error -0.40 [-0.50, -0.30]"

@@ -80,7 +80,7 @@ def _slope_list(fits: pd.DataFrame) -> str:
         interval = (f" [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]" if r["ci_low"] == r["ci_low"]
                     else f" ({seeds} seed{'s' if seeds != 1 else ''}: no interval)")
         return f"{m} {r['slope']:+.2f}{interval}"
-    return ", ".join(one(m) for m in SLOPES_SHOWN if m in fits.index)
+    return ", ".join(one(m) for m in SLOPES_SHOWN if m in fits.index and fits.loc[m, "slope"] == fits.loc[m, "slope"])
 
 
 def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None = None) -> str:
