@@ -193,6 +193,33 @@ def test_cpu_presets_hold_the_full_size_grids():
     assert 60_000 in zhang["suites"]["expressivity"]["n"] and zhang["suites"]["expressivity"]["depths"] == [1]
 
 
+
+def test_the_ranking_grid_preset_has_the_power_design_of_issue_38():
+    # >= 400 cells; width, depth, rate, batch size and weight decay at 3 values each, fully crossed,
+    # on two datasets and >= 3 seeds, so every hyperparameter has dozens of groups of 3 cells in
+    # which only it varies; n and label noise in a block of their own
+    import re
+
+    config = plan.load(REPO / "config.yaml", preset="ranking_grid_cpu")
+    cells = plan.cells(config, "ranking_grid")
+    assert len(cells) >= 400 and {c.dataset for c in cells} == {"mnist", "fashion_mnist"}
+    rows = []
+    for c in cells:
+        if c.corruption != "true" or c.n != 1024:
+            continue
+        depth, width = map(int, re.fullmatch(r"mlp_(\d+)x(\d+)", c.model).groups())
+        t = plan.training_settings(config, "ranking_grid", c.model, c.reg)
+        rows.append((c.dataset, c.seed, width, depth, t.lr, t.batch_size, t.weight_decay))
+    assert len({r[:2] for r in rows}) == 2 * len({r[1] for r in rows}) and len({r[1] for r in rows}) >= 3
+    for i in range(2, 7):
+        assert len({r[i] for r in rows}) == 3
+        groups = {}
+        for r in rows:
+            groups.setdefault(r[:i] + r[i + 1:], set()).add(r[i])
+        assert len(groups) >= 36 and all(len(v) == 3 for v in groups.values())
+    environments = {(c.n, c.corruption) for c in cells}
+    assert {n for n, _ in environments} >= {512, 1024, 2048} and len({k for _, k in environments}) >= 3
+
 SNAKEMAKE_CASES = ["unknown dataset", "unknown model", "unknown corruption", "p above 1", "n too large"]
 
 
