@@ -28,9 +28,10 @@ from pathlib import Path
 import yaml
 
 from gengap.config import ConfigError, load, read_yaml
-from gengap.suites.train import BLOCK_AXES, training_cells
+from gengap.suites.kinds import DEFAULT_KIND
+from gengap.suites.train import BLOCK_AXES, DESIGNS, training_cells
 
-AXES = {"n": "n", "seeds": "seed", "datasets": "dataset", "corruptions": "corruption", "models": "model"}
+AXES = ("n", "seeds", "datasets", "corruptions", "models")  # the block axes that can be cut
 SUFFIX = "_interim"
 
 
@@ -49,7 +50,7 @@ def cut_blocks(results: Path, config: dict, suite: str, axis: str) -> list[dict]
     if axis not in AXES:
         raise ConfigError(f"--axis: {axis!r} cannot be cut; allowed: {', '.join(AXES)}")
     s = config["suites"][suite]
-    if s.get("design", "grid") != "grid":
+    if s.get("design", DESIGNS[0]) != "grid":
         raise ConfigError(f"suite {suite}: only a grid suite can be cut (this one is {s['design']})")
     blocks = []
     for block in s.get("blocks") or [{}]:
@@ -58,7 +59,7 @@ def cut_blocks(results: Path, config: dict, suite: str, axis: str) -> list[dict]
             full["regularization"] = list(full["regularization"])
         kept = []
         for value in full[axis]:
-            one = dict(full, **{axis: [value]}, blocks=None, sampling=s["sampling"], design="grid")
+            one = dict(full, **{axis: [value]}, blocks=None, sampling=s["sampling"], design=DESIGNS[0])
             if all(measured(results, c) for c in training_cells(suite, one).values()):
                 kept.append(value)
         if kept:
@@ -83,7 +84,7 @@ def interim(results: Path, config_path: Path, preset: str, suite: str, axis: str
     # cells come from the blocks, and a null here would come back when Snakemake's layers merge again)
     used = {v for b in blocks for v in b[axis]}
     cut_suite[axis] = [v for v in config["suites"][suite][axis] if v in used]
-    others = [name for name, s in config["suites"].items() if name != suite and s.get("kind", "train") == "train"
+    others = [name for name, s in config["suites"].items() if name != suite and s.get("kind", DEFAULT_KIND) == "train"
               and unfinished(results, config, name)]
     whole = copy.deepcopy(raw)
     whole["presets"][preset + SUFFIX] = cut
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="the config file the run uses")
     parser.add_argument("--preset", required=True, help="the run's preset")
     parser.add_argument("--suite", required=True, help="the suite to cut")
-    parser.add_argument("--axis", required=True, choices=list(AXES), help="the list cut to its finished values")
+    parser.add_argument("--axis", required=True, choices=AXES, help="the list cut to its finished values")
     parser.add_argument("--out", type=Path, required=True, help="folder for preset.yaml and config.yaml")
     args = parser.parse_args(argv)
     try:
