@@ -133,3 +133,25 @@ def test_margins_are_scored_as_inverse_squares():
     assert row["sign_error_mean"] == pytest.approx(0.0)
     assert table.loc["a", "tau"] == 1.0 and table.loc["a", "cells"] == 4
     assert row["direction"].startswith("1/margin^2")
+
+
+def test_a_measure_without_scores_says_why():
+    """A bound that is +inf (vacuous) at every cell, one never computed and a margin never positive
+    are listed without scores, each with its reason, in the table and under the figure."""
+    from gengap.report.figures.ranking import measure_ranking
+
+    inf, nan = float("inf"), float("nan")
+    cells = summary([
+        ("mlp_1x256", 100, {}, 0, 0.1, {"a": 1.0, "vac": inf, "none": nan, "margins_p10": -1.0}, "fitted"),
+        ("mlp_1x512", 100, {}, 0, 0.2, {"a": 2.0, "vac": inf, "none": nan, "margins_p10": -2.0}, "fitted"),
+        ("mlp_1x1024", 100, {}, 0, 0.3, {"a": 3.0, "vac": inf, "none": nan, "margins_p10": 0.0}, "fitted"),
+    ])
+    table = rank_measures(cells).set_index("measure")
+    assert table.loc["vac", "no_value"] == "+inf at every cell: vacuous"
+    assert table.loc["none", "no_value"] == "not computed: NaN at every cell"
+    assert table.loc["1/margins_p10^2", "no_value"] == "no positive margin"
+    assert math.isnan(table.loc["vac", "Psi"]) and table.loc["a", "tau"] == 1.0
+    fig = measure_ranking(cells, None)
+    notes = " ".join(t.get_text() for t in fig.texts)
+    assert "vac (+inf at every cell: vacuous)" in notes and "none (not computed" in notes
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a"]

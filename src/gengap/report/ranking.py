@@ -81,6 +81,21 @@ def scored(cells: pd.DataFrame, measure: str, kind: str) -> pd.DataFrame:
     return out[keep].reset_index(drop=True)
 
 
+def no_value_reason(cells: pd.DataFrame, measure: str, kind: str | None) -> str:
+    """Why a measure has no score on these (fitted) cells: what its values are."""
+    x = cells[measure].to_numpy(dtype=float) if measure in cells else np.zeros(0)
+    finite = np.isfinite(x)
+    if kind == "margin":
+        finite &= x > 0
+    if not len(x) or np.isnan(x).all():
+        return "not computed: NaN at every cell"
+    if np.isposinf(x).all():
+        return "+inf at every cell: vacuous"
+    if kind == "margin" and not (x[np.isfinite(x)] > 0).any():
+        return "no positive margin"
+    return f"finite at {int(finite.sum())} of {len(x)} cells"
+
+
 def cell_settings(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per cell (draw 1): its settings, seed, status, gap and test error."""
     cells = summary[summary["draw"] == 1] if "draw" in summary else summary
@@ -203,7 +218,8 @@ def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: li
     """One row per measure: its direction; tau, Psi (hyperparameters), Psi_all and every psi_i with
     95 % bootstrap intervals; the sign errors (weighted mean, 90th percentile, max; overall with
     intervals and per varied setting); the cells and environments behind them; and which measures
-    its Psi is separated from (``separated_from``)."""
+    its Psi is separated from (``separated_from``). A measure with a value on fewer than two fitted
+    cells has no scores; its row says why (``no_value``: vacuous, not computed, no positive margin)."""
     cells = cell_settings(summary)
     kept = cells[cells["status"] == "fitted"] if "status" in cells else cells
     left_out = len(cells) - len(kept)
@@ -212,13 +228,13 @@ def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: li
     rng = np.random.default_rng(seed)
     rows, psi_draws = [], {}
     for m in names:
-        if m not in kept:
-            continue
-        ok, name = scored(kept, m, kinds.get(m)), score_name(m, kinds.get(m))
+        name = score_name(m, kinds.get(m))
+        ok = scored(kept, m, kinds.get(m)) if m in kept else kept.iloc[:0]  # a NaN everywhere is no column
         if len(ok) < 2:  # listed, with why it has no scores
             rows.append({"measure": name, "direction": direction(kinds.get(m)), "cells": len(ok), "environments": 0,
                          "weighted_environments": 0, "cells_left_out": left_out,
-                         "cells_without_value": len(kept) - len(ok), "varied": ""})
+                         "cells_without_value": len(kept) - len(ok), "varied": "",
+                         "no_value": no_value_reason(kept, m, kinds.get(m))})
             continue
         mu, gap = ok[name].to_numpy(dtype=float), ok["gap"].to_numpy(dtype=float)
         settings = varying(ok)

@@ -9,8 +9,7 @@ import pandas as pd
 
 from gengap.report.figures.layout import WIDTH, add_notes, plt, suptitle
 from gengap.report.figures.registry import figure
-from gengap.report.ranking import NOT_SCORED, rank_measures
-from gengap.report.reading import measure_kinds
+from gengap.report.ranking import rank_measures
 
 
 @figure("measure_ranking")
@@ -24,7 +23,7 @@ def measure_ranking(summary: pd.DataFrame, history: pd.DataFrame | None):
     ranking = rank_measures(summary)
     if ranking.empty:
         raise ValueError("no measure has values on two or more fitted cells of this suite")
-    ranking = ranking[ranking["Psi"].notna() | ranking["tau"].notna()]
+    ranking_all, ranking = ranking, ranking[ranking["Psi"].notna() | ranking["tau"].notna()]
     order = list(ranking["measure"])[::-1]  # best at the top
     y = np.arange(len(order))
     fig, axes = plt.subplots(1, 3, figsize=(WIDTH, min(5.6, 0.15 * len(order) + 1.6)), sharey=True)
@@ -33,7 +32,7 @@ def measure_ranking(summary: pd.DataFrame, history: pd.DataFrame | None):
     rows = ranking.set_index("measure").loc[order]
     for ax, (col, xlabel, lim) in zip(axes, (("Psi", "Ψ over the hyperparameters\nbetter →", (-1, 1)),
                                             ("tau", "Kendall τ over all pairs\nbetter →", (-1, 1)),
-                                            ("sign_error_mean", "weighted sign error\n← better", (0, 1)))):
+                                            ("sign_error_mean", "weighted sign error: mean (•)\n← better", (0, 1)))):
         value, low, high = rows[col], rows[f"{col}_low"], rows[f"{col}_high"]
         colors = ["tab:blue" if m == top["measure"] or (col == "Psi" and m not in separated) else "grey"
                   for m in order] if col == "Psi" else ["tab:blue"] * len(order)
@@ -48,15 +47,14 @@ def measure_ranking(summary: pd.DataFrame, history: pd.DataFrame | None):
         ax.tick_params(labelsize=7)
     axes[0].set_yticks(y, order, fontsize=7)
     cells = int(ranking["cells"].max())
-    kinds = measure_kinds(summary)
-    missing = sorted(set(m for m in summary["measure"].unique() if kinds.get(m) not in NOT_SCORED)
-                     - {m.removeprefix("1/").removesuffix("^2") for m in ranking["measure"]})
-    suptitle(fig, f"which measure tracks the generalization gap ({cells} cells; varied: {top['varied']})", summary)
+    missing = ranking_all[ranking_all["Psi"].isna() & ranking_all["tau"].isna()]
     notes = [f"blue in Ψ: {top['measure']} and the measures its Ψ is not separated from (the interval of the "
              "difference holds 0); grey: separated"]
-    if missing:
-        notes += textwrap.wrap("no value on two or more fitted cells (not finite, or not computed): "
-                               + ", ".join(missing), 140)
+    if len(missing):
+        why = missing["no_value"] if "no_value" in missing else pd.Series("", index=missing.index)
+        notes += textwrap.wrap("no score (a value on fewer than two fitted cells): " + "; ".join(
+            f"{m} ({w})" if isinstance(w, str) and w else m for m, w in zip(missing["measure"], why)), 140)
     fig.tight_layout()
+    suptitle(fig, f"which measure tracks the generalization gap ({cells} cells; varied: {top['varied']})", summary)
     add_notes(fig, notes)
     return fig
