@@ -77,6 +77,7 @@ def test_the_published_quick_overview_is_what_this_code_writes_from_its_summarie
     from gengap.publish import REPO, PAPER_VALUES, _kinds
     from gengap.report.overview import overview
     from gengap.report.paper import assemble, suite_verdicts, to_markdown
+    from gengap.report.tables import TABLES
 
     dest = REPO / "docs/results/quick"
     paths = sorted(p for p in (dest / "summary").glob("*.parquet") if not p.stem.endswith(("_slopes", "_verdicts")))
@@ -90,7 +91,11 @@ def test_the_published_quick_overview_is_what_this_code_writes_from_its_summarie
     table = assemble(values, verdicts)
     commands = run_commands(read_yaml(REPO / "config.yaml"), sorted(set(table["suite"])))
     assert (dest / "paper_vs_gengap.md").read_text() == to_markdown(table, commands)
-    assert (dest / "overview.md").read_text() == overview(summaries, _kinds(dest, list(summaries)), slopes, table)
+    rankings = {s: TABLES["measure_ranking"](summaries[s]) for s in summaries
+                if (dest / "tables" / s / "measure_ranking.parquet").is_file()}
+    assert rankings, "the quick preset ranks its measures: the overview states the ranking"
+    assert (dest / "overview.md").read_text() == overview(summaries, _kinds(dest, list(summaries)), slopes, table,
+                                                          rankings)
     assert "(alexnet_c8)" in (dest / "overview.md").read_text()  # model names whole, not their first letter
 
 

@@ -193,6 +193,23 @@ def test_overview_line_keeps_datasets_and_regularizers_apart():
     assert "p = 0, 1, mlp_1x512: 0.02 → 0.9" in one  # nothing to tell apart: the model alone
 
 
+def test_overview_line_of_a_factorial_grid_gives_its_many_noise_free_settings_as_one_range():
+    """A grid of many settings with a label-noise block around one of them: the block's setting
+    says its errors per noise level; the other settings (p = 0 only) are one range, not a list."""
+    from gengap.suites.train import SINGLE_LEVEL_SHOWN, describe_training_suite
+    rows = [dict(model="mlp_1x256", reg="base", corruption=c, label_noise=p, measure="test_error", value=v,
+                 status="fitted", relative_time_to_fit=None) for c, p, v in (("true", 0.0, 0.1), ("labels@0.2", 0.2, 0.3))]
+    others = [0.05 + 0.01 * i for i in range(SINGLE_LEVEL_SHOWN + 2)]
+    rows += [dict(model="mlp_2x64", reg=f"r{i}", corruption="true", label_noise=0.0, measure="test_error", value=v,
+                  status="fitted", relative_time_to_fit=None) for i, v in enumerate(others)]
+    line = describe_training_suite(records(rows))
+    assert "mlp_1x256 (base): 0.1 (p = 0) → 0.3 (p = 0.2)" in line
+    assert f"the other {len(others)} settings at p = 0 only: 0.05..0.12 (median 0.085)" in line
+    assert "(r1)" not in line
+    few = describe_training_suite(records(rows[:2 + SINGLE_LEVEL_SHOWN]))  # few enough to list
+    assert "mlp_2x64 (r0): 0.05 (p = 0)" in few and "only" not in few
+
+
 def test_input_corruptions_are_shown_per_model_at_named_positions():
     """Each input corruption has its own labelled place on the x axis and one point per model
     (0.19 and 0.34 stay two points, never their mean 0.27); the labels do not overlap; the

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from gengap.measures.registry import describe
-from gengap.report.ranking import _Pairs, cell_settings, hoeffding_weight, kendall_tau, power, rank_measures
+from gengap.report.ranking import _Pairs, cell_settings, headline, hoeffding_weight, kendall_tau, power, rank_measures
 
 
 def summary(cells):
@@ -102,6 +102,9 @@ def test_intervals_hold_the_score_and_separate_what_differs():
         assert table.loc[m, "Psi_low"] <= table.loc[m, "Psi"] <= table.loc[m, "Psi_high"]
         assert table.loc[m, "tau_low"] <= table.loc[m, "tau"] <= table.loc[m, "tau_high"]
     assert table.loc["good", "Psi"] == 1.0 and table.loc["good", "separated_from"] == "noise"
+    line = headline(table.reset_index())  # the overview's sentence on the ranking
+    assert "measures ranked by Ψ over width, lr (95 % intervals): good 1 [1, 1]; noise " in line
+    assert "good is separated from 1 other;" in line and "maximum sign error 1 for 1 of 2 measures" in line
 
 
 def test_left_out_cells_and_values_are_counted():

@@ -310,7 +310,9 @@ def refresh(dest: Path, paper_values: Path = PAPER_VALUES) -> tuple[list[Path], 
             write_suite_verdicts(suite_rows(str(paper_values), s), s, paths[s], slopes.get(s), verdicts[s])
         write_paper_table(str(paper_values), verdicts, str(work / "paper_vs_gengap.parquet"),
                           str(work / "paper_vs_gengap.md"), commands=commands)
-        write_overview(paths, _kinds(dest, suites), slopes, str(work / "overview.md"), str(work / "paper_vs_gengap.parquet"))
+        rankings = {s: str(p) for s in suites if (p := work / "tables" / s / "measure_ranking.parquet").is_file()}
+        write_overview(paths, _kinds(dest, suites), slopes, str(work / "overview.md"), str(work / "paper_vs_gengap.parquet"),
+                       rankings)
         for suite, name in _outputs(dest, suites, "figures"):
             out = work / "figures" / suite
             out.mkdir(parents=True, exist_ok=True)

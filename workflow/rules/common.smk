@@ -200,11 +200,14 @@ def every_verdict(wc):
 
 
 def overview_inputs(wc):
-    """Every suite's summary, and its slopes where it fits them."""
+    """Every suite's summary, its slopes where it fits them, and its measure ranking where it
+    ranks its measures."""
     inputs = {f"summary_{s}": f"{R}/summary/{s}.parquet" for s in config["suites"]}
     for suite, cfg in config["suites"].items():
         if cfg.get("slopes"):
             inputs[f"slopes_{suite}"] = f"{R}/summary/{suite}_slopes.parquet"
+        if "measure_ranking" in (cfg.get("tables") or []):
+            inputs[f"ranking_{suite}"] = f"{R}/tables/{suite}/measure_ranking.parquet"
     return inputs
 
 

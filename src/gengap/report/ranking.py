@@ -338,3 +338,35 @@ def power(summary: pd.DataFrame, test_points: int = 10_000) -> pd.DataFrame:
                      "beyond 2 SE": float(np.mean(d > TWO_SE * se)) if len(d) else math.nan,
                      "positive Hoeffding weight": float(np.mean(hoeffding_weight(d, test_points) > 0)) if len(d) else math.nan})
     return pd.DataFrame(rows)
+
+
+def headline(table: pd.DataFrame, shown: int = 3) -> str:
+    """One sentence on a ranking table (``rank_measures``): the top measures by Psi over the
+    hyperparameters with their intervals, whether the first is separated from the others, the
+    lowest mean sign error, and how many measures reach the maximum sign error 1."""
+    from gengap.report.format import number
+
+    scored_rows = table[table["Psi"].notna()] if "Psi" in table else table.iloc[:0]
+    if scored_rows.empty:
+        return "no measure has a Ψ (too few cells or no hyperparameter varied)"
+
+    def score(row, column):
+        return f"{row['measure']} {number(row[column])} [{number(row[f'{column}_low'])}, {number(row[f'{column}_high'])}]"
+
+    top = scored_rows.iloc[0]
+    others = [m for m in scored_rows["measure"] if m != top["measure"]]
+    separated = set(filter(None, str(top["separated_from"]).split(", ")))
+    tied = [m for m in others if m not in separated]
+    hyper = [s for s in str(top["varied"]).split(", ") if s in HYPERPARAMETERS]
+    parts = [f"measures ranked by Ψ over {', '.join(hyper)} (95 % intervals): "
+             + "; ".join(score(r, "Psi") for _, r in scored_rows.head(shown).iterrows())]
+    parts.append(f"{top['measure']} is separated from {'all ' if len(others) > 1 else ''}{len(others)} "
+                 f"other{'s' if len(others) > 1 else ''}" if not tied else
+                 f"{top['measure']} is not separated from {len(tied)} of {len(others)}: "
+                 + ", ".join(tied[:5]) + (f" and {len(tied) - 5} more" if len(tied) > 5 else ""))
+    errors = table[table["sign_error_mean"].notna()] if "sign_error_mean" in table else table.iloc[:0]
+    if len(errors):
+        best = errors.sort_values("sign_error_mean").iloc[0]
+        parts.append(f"lowest mean weighted sign error {score(best, 'sign_error_mean')}; maximum sign error 1 "
+                     f"for {int((errors['sign_error_max'] >= 1).sum())} of {len(errors)} measures")
+    return "; ".join(parts)
