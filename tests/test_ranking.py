@@ -158,3 +158,24 @@ def test_a_measure_without_scores_says_why():
     notes = " ".join(t.get_text() for t in fig.texts)
     assert "vac (+inf at every cell: vacuous)" in notes and "none (not computed" in notes
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a"]
+
+
+def test_by_seed_ranks_each_seed_alone_and_counts_where_a_measure_leads():
+    """On seed 0 "a" orders every group as the gap and "b" against it; on seed 1 the reverse:
+    each leads on one seed of two, and the table says so (their pooled Psi would hide it)."""
+    from gengap.report.ranking import by_seed
+
+    cells = []
+    for seed, sign in ((0, 1.0), (1, -1.0)):
+        for width in ("256", "512", "1024"):
+            for lr in (0.005, 0.01):
+                gap = 0.05 + 0.02 * ["256", "512", "1024"].index(width) + 2 * lr
+                cells.append((f"mlp_1x{width}", 100, {"lr": lr, "name": f"lr{lr}"}, seed, gap,
+                              {"a": sign * gap, "b": -sign * gap}, "fitted"))
+    table = by_seed(summary(cells)).set_index("measure")
+    assert table.loc["a", "Psi_seed0"] == 1.0 and table.loc["a", "Psi_seed1"] == -1.0
+    assert table.loc["b", "Psi_seed0"] == -1.0 and table.loc["b", "Psi_seed1"] == 1.0
+    assert (table.loc["a", "rank_seed0"], table.loc["a", "rank_seed1"]) == (1, 2)
+    assert table.loc["a", "first_on_seeds"] == 1 and table.loc["b", "first_on_seeds"] == 1
+    assert table.loc["a", "mean_rank"] == 1.5
+    assert rank_measures(summary(cells), boot=10).set_index("measure").loc["a", "Psi"] == 0.0  # pooled: hidden

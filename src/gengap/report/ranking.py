@@ -370,3 +370,28 @@ def headline(table: pd.DataFrame, shown: int = 3) -> str:
         parts.append(f"lowest mean weighted sign error {score(best, 'sign_error_mean')}; maximum sign error 1 "
                      f"for {int((errors['sign_error_max'] >= 1).sum())} of {len(errors)} measures")
     return "; ".join(parts)
+
+
+def by_seed(summary: pd.DataFrame) -> pd.DataFrame:
+    """Does the ranking hold seed by seed? One row per measure: its Psi over the hyperparameters on
+    each seed's cells alone (``Psi_seed<k>``) and its place in that seed's order (``rank_seed<k>``,
+    1 = best), then its mean place; the last columns say how often it is the first and in the top
+    five. Seeds are the unit of replication (SPEC 1.7): a measure that leads on one seed and not
+    on the others is not a robust leader, whatever its pooled interval."""
+    seeds = sorted(summary["seed"].unique())
+    table = None
+    for seed in seeds:
+        ranked = rank_measures(summary[summary["seed"] == seed], boot=1)
+        if ranked.empty:
+            continue
+        ranked = ranked[ranked["Psi"].notna()][["measure", "Psi"]].reset_index(drop=True)
+        ranked[f"rank_seed{seed}"] = np.arange(1, len(ranked) + 1)
+        ranked = ranked.rename(columns={"Psi": f"Psi_seed{seed}"})
+        table = ranked if table is None else table.merge(ranked, on="measure", how="outer")
+    if table is None:
+        return pd.DataFrame(columns=["measure"])
+    ranks = table[[c for c in table if c.startswith("rank_seed")]]
+    table["mean_rank"] = ranks.mean(axis=1)
+    table["first_on_seeds"] = (ranks == 1).sum(axis=1)
+    table["top5_on_seeds"] = (ranks <= 5).sum(axis=1)
+    return table.sort_values("mean_rank").reset_index(drop=True)

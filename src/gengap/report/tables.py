@@ -17,7 +17,7 @@ import pandas as pd
 from gengap.atomic import read_parquet, save_parquet, save_text
 from gengap.measure_options import MeasureOptions
 from gengap.registry import Registry
-from gengap.report.ranking import power as ranking_power_of, rank_measures
+from gengap.report.ranking import by_seed as ranking_by_seed_of, power as ranking_power_of, rank_measures
 
 TABLES: Registry = Registry("table")
 KEYS = ["dataset", "model", "reg", "n"]
@@ -153,6 +153,14 @@ def ranking_power(summary: pd.DataFrame) -> pd.DataFrame:
     and the share of environments whose gap difference exceeds the test set's noise (2 binomial
     standard errors; a positive Hoeffding weight) (``gengap.report.ranking.power``)."""
     return ranking_power_of(summary)
+
+
+@TABLES.register("ranking_by_seed")
+def ranking_by_seed(summary: pd.DataFrame) -> pd.DataFrame:
+    """Whether the ranking holds seed by seed: each measure's Psi and place on each seed's cells
+    alone, its mean place, and on how many seeds it is first and in the top five
+    (``gengap.report.ranking.by_seed``)."""
+    return ranking_by_seed_of(summary)
 
 
 def write_table(name: str, summary_path: str, parquet_path: str, markdown_path: str, options: dict,
