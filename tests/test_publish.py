@@ -154,3 +154,21 @@ def test_publishing_the_finished_suites_of_a_run_still_going(tmp_path):
     assert "| done | 1 | 0.00 h |" in run  # the 10 s cell its summary holds, not the 60 s one
     with pytest.raises(FileNotFoundError, match="going.parquet"):
         publish(results, tmp_path / "pub2", "snakemake ...", "1h", tmp_path / "config.yaml", suites=["going"])
+
+
+def test_an_interim_cut_is_refreshed_with_the_tables_its_preset_lists_now(tmp_path):
+    """A run published as an interim names the cut preset (``<preset>_interim``, written by
+    gengap.interim), which the repository's config does not hold: its tables and figures to
+    recompute are those the preset it was cut from lists now (a table added since the run)."""
+    from gengap.interim import SUFFIX
+    from gengap.publish import REPO, _outputs
+
+    dest = tmp_path / "pub"
+    (dest / "tables" / "ranking_grid").mkdir(parents=True)
+    (dest / "tables" / "ranking_grid" / "measure_ranking.md").write_text("old\n")
+    (dest / "RUN.md").write_text(f"# Run\n\n```\nsnakemake --config preset=ranking_grid_cpu{SUFFIX}\n```\n")
+    tables = {name for suite, name in _outputs(dest, ["ranking_grid"], "tables")}
+    listed = (REPO / "config.yaml").read_text()
+    assert "ranking_by_seed" in listed and tables >= {"measure_ranking", "ranking_power", "ranking_by_seed"}
+    (dest / "RUN.md").write_text("# Run\n\n```\nsnakemake --config preset=nothing_like_it\n```\n")
+    assert {name for _, name in _outputs(dest, ["ranking_grid"], "tables")} == {"measure_ranking"}  # as published

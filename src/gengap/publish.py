@@ -224,11 +224,17 @@ def _suites_of(config_path: Path, dest: Path) -> dict:
 
     from gengap.config import apply_preset, read_yaml
 
+    from gengap.interim import SUFFIX
+
     config = read_yaml(config_path) if config_path.is_file() else {}
     command = (dest / "RUN.md").read_text() if (dest / "RUN.md").is_file() else ""
     preset = re.search(r"preset=(\w+)", command)
-    if preset and preset.group(1) in (config.get("presets") or {}):
-        config = apply_preset({**config, "preset": preset.group(1)})
+    presets = config.get("presets") or {}
+    name = preset.group(1) if preset else None
+    if name and name not in presets and name.removesuffix(SUFFIX) in presets:  # an interim cut of a preset
+        name = name.removesuffix(SUFFIX)  # (gengap.interim) is that preset's suites, cut to fewer cells
+    if name in presets:
+        config = apply_preset({**config, "preset": name})
     return config.get("suites") or {}
 
 
