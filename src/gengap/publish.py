@@ -223,7 +223,6 @@ def _suites_of(config_path: Path, dest: Path) -> dict:
     import re
 
     from gengap.config import apply_preset, read_yaml
-
     from gengap.interim import SUFFIX
 
     config = read_yaml(config_path) if config_path.is_file() else {}

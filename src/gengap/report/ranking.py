@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from gengap.cell import Cell
+from gengap.report.format import number
 from gengap.report.reading import measure_kinds
 
 # Not scored: the gap itself and its parts (kind ``error``) and a measure's reporting values (kind
@@ -344,8 +345,6 @@ def headline(table: pd.DataFrame, shown: int = 3) -> str:
     """One sentence on a ranking table (``rank_measures``): the top measures by Psi over the
     hyperparameters with their intervals, whether the first is separated from the others, the
     lowest mean sign error, and how many measures reach the maximum sign error 1."""
-    from gengap.report.format import number
-
     scored_rows = table[table["Psi"].notna()] if "Psi" in table else table.iloc[:0]
     if scored_rows.empty:
         return "no measure has a Ψ (too few cells or no hyperparameter varied)"
