@@ -50,10 +50,9 @@ def measure_ranking(summary: pd.DataFrame, history: pd.DataFrame | None):
     missing = ranking_all[ranking_all["Psi"].isna() & ranking_all["tau"].isna()]
     notes = [f"blue in Ψ: {top['measure']} and the measures its Ψ is not separated from (the interval of the "
              "difference holds 0); grey: separated"]
-    if len(missing):
-        why = missing["no_value"] if "no_value" in missing else pd.Series("", index=missing.index)
+    if len(missing):  # a row without scores always says why (rank_measures' no_value)
         notes += textwrap.wrap("no score (a value on fewer than two fitted cells): " + "; ".join(
-            f"{m} ({w})" if isinstance(w, str) and w else m for m, w in zip(missing["measure"], why)), 140)
+            f"{m} ({w})" for m, w in zip(missing["measure"], missing["no_value"])), 140)
     fig.tight_layout()
     suptitle(fig, f"which measure tracks the generalization gap ({cells} cells; varied: {top['varied']})", summary)
     add_notes(fig, notes)
