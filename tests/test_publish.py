@@ -172,3 +172,26 @@ def test_an_interim_cut_is_refreshed_with_the_tables_its_preset_lists_now(tmp_pa
     assert "ranking_by_seed" in listed and tables >= {"measure_ranking", "ranking_power", "ranking_by_seed"}
     (dest / "RUN.md").write_text("# Run\n\n```\nsnakemake --config preset=nothing_like_it\n```\n")
     assert {name for _, name in _outputs(dest, ["ranking_grid"], "tables")} == {"measure_ranking"}  # as published
+
+
+def test_notes_written_by_hand_follow_the_wall_time_in_every_publication(tmp_path):
+    """--notes FILE: the lines a person wrote for RUN.md (an interim cut, the machine's rates) come
+    right after the wall time, as written, so publishing the next cut of a run keeps them."""
+    from gengap.publish import main
+
+    results = tmp_path / "results"
+    (results / "summary").mkdir(parents=True)
+    (tmp_path / "config.yaml").write_text("x: 1\n")
+    notes = tmp_path / "notes.md"
+    notes.write_text("- **interim**: seed 0 only\n- machine: 2 CPU cores, 0.095 TFLOP/s a core\n\n")
+    for cut in ("pub1", "pub2"):
+        main([str(results), str(tmp_path / cut), "--command", "snakemake ...", "--wall-time", "5 h",
+              "--config", str(tmp_path / "config.yaml"), "--notes", str(notes)])
+        lines = (tmp_path / cut / "RUN.md").read_text().splitlines()
+        at = lines.index("- wall time: 5 h")
+        assert lines[at + 1:at + 3] == ["- **interim**: seed 0 only", "- machine: 2 CPU cores, 0.095 TFLOP/s a core"]
+        assert lines[at + 3].startswith("- cells: ")
+    main([str(results), str(tmp_path / "pub3"), "--command", "c", "--wall-time", "1 h",
+          "--config", str(tmp_path / "config.yaml")])
+    lines = (tmp_path / "pub3" / "RUN.md").read_text().splitlines()
+    assert lines[lines.index("- wall time: 1 h") + 1].startswith("- cells: ")  # no notes, nothing added

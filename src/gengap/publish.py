@@ -165,14 +165,17 @@ def redraw(results: Path, dest: Path, figures: list[str]) -> list[Path]:
 
 def run_description(records: list[dict], command: str, wall_time: str, config_name: str,
                     results: Path | None = None, redrawn: list[str] = (), redrawn_at: str | None = None,
-                    suites: list[str] | None = None) -> str:
-    """RUN.md: the command and wall time as given, the rest as the cells' records state it."""
+                    suites: list[str] | None = None, notes: str = "") -> str:
+    """RUN.md: the command and wall time as given, the rest as the cells' records state it; ``notes``
+    (lines written by hand: an interim cut, the machine's measured rates, the sessions) follow the wall
+    time, so a run published again and again keeps them."""
     left_out = sorted({p.name for d in ("cells", "theory") for p in (results / d).glob("*") if p.is_dir()}
                       - set(suites)) if suites is not None and results is not None else []
     train_s = sum(float(r.get("wall_time_s") or 0) for r in records)
     versions = [", ".join(f"{k} {v}" for k, v in sorted((r.get("versions") or {}).items())) for r in records]
     lines = ["# Run", "", "```", command, "```", "",
              f"- wall time: {wall_time}",
+             *notes.strip("\n").splitlines(),
              *([f"- published so far: suites {', '.join(f'`{x}`' for x in suites)}, "
                 + "as their summaries stood when this was published; "
                 + (f"not yet: {', '.join(f'`{x}`' for x in left_out)} (running when this was published); " if left_out else "")
@@ -194,7 +197,8 @@ def run_description(records: list[dict], command: str, wall_time: str, config_na
 
 
 def publish(results: Path, dest: Path, command: str, wall_time: str, config: Path,
-            report: Path | None = None, redrawn: list[str] = (), suites: list[str] | None = None) -> list[Path]:
+            report: Path | None = None, redrawn: list[str] = (), suites: list[str] | None = None,
+            notes: str = "") -> list[Path]:
     if not (results / "summary").is_dir():
         raise FileNotFoundError(f"{results}/summary: no summaries; is {results} a finished run's results folder?")
     for suite in suites or []:
@@ -214,7 +218,8 @@ def publish(results: Path, dest: Path, command: str, wall_time: str, config: Pat
     if redrawn:
         written += redraw(results, dest, list(redrawn))
     (dest / "RUN.md").write_text(run_description(gather_records(results, suites), command, wall_time, config.name,
-                                                 results, list(redrawn), drawing_commit() if redrawn else None, suites))
+                                                 results, list(redrawn), drawing_commit() if redrawn else None, suites,
+                                                 notes))
     return sorted(set(written)) + [dest / "RUN.md"]
 
 
@@ -367,9 +372,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="figures to draw again from the run's summaries with this checkout's figure code")
     parser.add_argument("--suites", nargs="+", metavar="SUITE",
                         help="publish only these finished suites of a run still going (then --refresh the folder)")
+    parser.add_argument("--notes", type=Path, metavar="FILE",
+                        help="Markdown lines written by hand for RUN.md, placed after the wall time (an interim "
+                             "cut, the machine and its measured rates, the sessions); keep the file beside the run")
     args = parser.parse_args(argv)
+    notes = args.notes.read_text() if args.notes else ""
     files = publish(args.results, args.dest, args.command, args.wall_time, args.config, args.report, args.redraw,
-                    args.suites)
+                    args.suites, notes)
     total = sum(f.stat().st_size for f in files)
     print(f"published {len(files)} files ({total / 1e6:.1f} MB) to {args.dest}")
 
