@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gengap.evaluation import margins_of
-from gengap.train.loop import fit
+from gengap.train.loop import collapsed, fit
 from gengap.train.losses import LOSSES
 from gengap.train.schedules import decay_start, lr_at_step
 from gengap.train.stopping import EvalStats, should_stop
@@ -111,6 +111,46 @@ def test_epoch_cap_is_reported_when_the_rule_is_not_met():
     out = fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, SETTINGS.replace(max_epochs=2),
               seed=0, log=lambda m: None)
     assert out.status == "max_epochs" and out.epochs == 2 and out.steps_to_fit is None
+
+
+class LosesItsFit(torch.nn.Module):
+    """A network whose weights are zeroed at training step ``at``: a run that fits and then
+    collapses, as one Fashion-MNIST cell did (loss 0.015, then an unstable step, then chance)."""
+
+    def __init__(self, net: torch.nn.Module, at: int):
+        super().__init__()
+        self.net, self.at, self.steps = net, at, 0
+
+    def forward(self, x):
+        if self.training:
+            self.steps += 1
+            if self.steps == self.at:
+                with torch.no_grad():
+                    for p in self.net.parameters():
+                        p.zero_()
+        return self.net(x)
+
+
+def test_a_run_that_loses_its_fit_before_the_cap_is_collapsed_not_max_epochs():
+    x, y = toy_problem()
+    never_stops = SETTINGS.replace(max_epochs=60, stop={"criterion": "epochs"})
+    kept = fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, never_stops, seed=0, log=lambda m: None)
+    assert kept.status == "max_epochs" and kept.final["train_accuracy"] == 1.0
+    lines = []
+    lost = fit(LosesItsFit(build_model("mlp_1x512", (1, 1, 20), 10), at=4 * 50), x, y, never_stops, seed=0,
+               log=lines.append)
+    assert max(r["train_accuracy"] for r in lost.history) == 1.0
+    assert lost.final["train_accuracy"] == torch.bincount(y).max().item() / len(y)  # the commonest label
+    assert lost.status == "collapsed" and "the fit was lost" in lines[-1]
+
+
+def test_collapse_needs_a_fit_and_a_return_towards_chance():
+    rows = lambda *acc: [{"epoch": i, "train_accuracy": a} for i, a in enumerate(acc)]
+    assert collapsed(rows(0.5, 1.0, 0.12), chance=0.1)
+    assert collapsed(rows(0.99, 0.6), chance=0.5)  # two classes: nearer chance than the fit
+    assert not collapsed(rows(0.5, 1.0, 0.97), chance=0.1)  # a dip, not a collapse
+    assert not collapsed(rows(0.3, 0.8, 0.1), chance=0.1)  # never fitted
+    assert not collapsed([{"epoch": 1, "train_loss": 2.3}], chance=0.1)  # never evaluated
 
 
 def test_same_seed_gives_identical_weights_on_cpu():

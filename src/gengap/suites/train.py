@@ -108,8 +108,9 @@ def describe_training_suite(summary: pd.DataFrame, slopes: pd.DataFrame | None =
     input corruptions, time to fit, S′ error, pooled slopes, Rademacher estimates."""
     cells = summary.drop_duplicates([k for k in Cell.names() if k in summary])
     fitted = int((cells["status"] == "fitted").sum())
-    diverged = int((cells["status"] == "diverged").sum())
-    parts = [f"{len(cells)} cells, {fitted} met the stopping rule" + (f", {diverged} diverged" if diverged else "")]
+    lost = {s: int((cells["status"] == s).sum()) for s in ("collapsed", "diverged")}  # fitted, then lost it; NaN
+    parts = [f"{len(cells)} cells, {fitted} met the stopping rule"
+             + "".join(f", {k} {s}" for s, k in lost.items() if k)]
     missed = cells[cells["status"] != "fitted"]
     if len(missed):  # name them: a reader must know which numbers come from unfitted cells
         names = ["/".join(str(r[k]) for k in ("dataset", "corruption", "model", "reg") if k in r and r[k] != "none")

@@ -27,12 +27,26 @@ from gengap.train.checkpoint import Checkpoint
 from gengap.train.loop import fit
 
 
-def code_version() -> str | None:
-    """``git describe`` of the checkout holding gengap, if it is one."""
+def code_version(package: str | os.PathLike | None = None) -> str | None:
+    """``git describe --always --dirty`` of the checkout whose tracked files are the running
+    gengap (``package``: its folder, by default the imported one); None when they are not a
+    checkout's tracked files: an installed copy (even one in a virtual environment inside a
+    checkout), files copied into another checkout, or no git. Recorded, never part of a cell's
+    identity (that is the code's digest, ``gengap.provenance``)."""
+    folder = Path(package or Path(gengap.__file__).parent).resolve()
+
+    def git(*args: str) -> str:
+        # fsmonitor off: no command named in a repository's config runs (git already refuses
+        # repositories owned by another user)
+        return subprocess.run(["git", "-c", "core.fsmonitor=false", *args], capture_output=True, text=True,
+                              cwd=folder, timeout=10, check=True).stdout.strip()
+
     try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                              text=True, cwd=Path(gengap.__file__).parent, timeout=10,
-                              check=True).stdout.strip() or None
+        sources = sorted(str(f.relative_to(folder)) for f in folder.rglob("*.py"))
+        tracked = set(git("ls-files", "--", *sources).splitlines())
+        if not sources or tracked != set(sources):
+            return None  # some of the code that runs is not this checkout's
+        return git("describe", "--always", "--dirty") or None
     except Exception:
         return None
 
@@ -62,6 +76,17 @@ def preferred_memory_format(net: torch.nn.Module, device: torch.device) -> torch
     """
     has_conv = any(isinstance(m, torch.nn.Conv2d) for m in net.modules())
     return torch.channels_last if has_conv and device.type == "cpu" else torch.contiguous_format
+
+
+def portable_weights(net: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """``net``'s state as CPU tensors: ``torch.save`` records a tensor's device, so weights saved
+    from a GPU would have other bytes, and another digest, than the same weights saved from the
+    CPU. Saved this way, equal weights are equal files wherever they were trained (a measure job
+    maps them to its own device when it loads them)."""
+    state = net.state_dict()  # a fresh dict; keeps its type and the modules' version metadata
+    for name, t in state.items():
+        state[name] = t.cpu()
+    return state
 
 
 @dataclass(frozen=True)
@@ -107,7 +132,7 @@ def train_cell(cell: Cell, settings: TrainingSettings, data_path: str | os.PathL
             "options": {"dropout": settings.dropout} if settings.dropout else {}}
     torch.manual_seed(derive_seed(cell.seed, "init", cell.model))  # same init for every n and corruption
     net = build_model(spec["name"], spec["input_shape"], spec["num_classes"], **spec["options"]).to(dev)
-    save_torch(net.state_dict(), files.init)
+    save_torch(portable_weights(net), files.init)
     layout = preferred_memory_format(net, dev)
     net = net.to(memory_format=layout)
     x = x.contiguous(memory_format=layout)
@@ -115,7 +140,7 @@ def train_cell(cell: Cell, settings: TrainingSettings, data_path: str | os.PathL
     outcome = fit(net, x, y, settings, seed=cell.seed, identity=identity, log=log, checkpoint=files.checkpoint,
                   checkpoint_seconds=job.checkpoint_seconds, progress_seconds=job.progress_seconds,
                   batch_inputs=batch_inputs)
-    save_torch(net.state_dict(), files.final)
+    save_torch(portable_weights(net), files.final)
     save_parquet(pd.DataFrame(outcome.history), files.history)
     record = {
         "cell": cell.key(),

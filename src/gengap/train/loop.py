@@ -4,7 +4,8 @@ The whole training set lives on the device as one tensor; each epoch draws a per
 device and batches are index slices of it, so no DataLoader or host transfer is in the hot path.
 The mean training loss is accumulated on the device and read once per epoch (one sync per epoch,
 not per batch). After each evaluation the stopping rule looks at the full training set in eval
-mode. A non-finite loss ends the run with status ``diverged`` instead of raising.
+mode. A non-finite loss ends the run with status ``diverged`` instead of raising; a run that
+reaches the epoch cap after losing the fit it had is ``collapsed``, not ``max_epochs``.
 
 A run can be killed at any time: a checkpoint (weights, optimizer, random states, history) is
 written atomically every ``checkpoint_seconds`` and a restarted run with the same identity
@@ -40,7 +41,7 @@ BatchInputs = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 @dataclass
 class TrainOutcome:
-    status: str  # fitted | max_epochs | diverged
+    status: str  # fitted | max_epochs | collapsed | diverged
     epochs: int
     steps: int
     steps_to_fit: int | None
@@ -98,6 +99,18 @@ def sgd_epoch(net: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: to
         loss_sum += loss.detach() * len(idx)
         step += 1
     return loss_sum, step
+
+
+def collapsed(history: list[dict], chance: float, fitted_accuracy: float = 0.9) -> bool:
+    """Whether a run that reached the epoch cap had fitted and then lost it: some evaluation's
+    training accuracy reached ``fitted_accuracy`` and the last one is nearer ``chance`` (the most
+    common label's share) than that best. Such a run ends at or near chance; its last weights are
+    not the fitted network a ``max_epochs`` cell's are (an unstable step after a fit, seen on
+    Fashion-MNIST), so it is reported apart."""
+    accuracies = [row["train_accuracy"] for row in history if "train_accuracy" in row]
+    if not accuracies or max(accuracies) < fitted_accuracy:
+        return False
+    return accuracies[-1] - chance < max(accuracies) - accuracies[-1]
 
 
 class ProgressLog:
@@ -180,7 +193,11 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: TrainingSett
                 stop_after_sigterm(log, f"checkpoint saved at epoch {run.epoch}; the next attempt "
                                         "resumes there" if saver.path else "no checkpoint file to resume from")
 
-    if status == "max_epochs":
+    if status == "max_epochs" and collapsed(run.history, chance=torch.bincount(y.cpu()).max().item() / n):
+        status = "collapsed"
+        log(f"stopped at the epoch cap ({run.epoch}): the fit was lost (best training accuracy "
+            f"{max(r.get('train_accuracy', 0) for r in run.history):.4f}, last {run.final['train_accuracy']:.4f})")
+    elif status == "max_epochs":
         log(f"stopped at the epoch cap ({run.epoch}) without meeting the stopping rule {s.stop}")
     return TrainOutcome(status=status, epochs=run.epoch, steps=run.step,
                         steps_to_fit=run.step if status == "fitted" else None,
