@@ -179,3 +179,29 @@ def test_by_seed_ranks_each_seed_alone_and_counts_where_a_measure_leads():
     assert table.loc["a", "first_on_seeds"] == 1 and table.loc["b", "first_on_seeds"] == 1
     assert table.loc["a", "mean_rank"] == 1.5
     assert rank_measures(summary(cells), boot=10).set_index("measure").loc["a", "Psi"] == 0.0  # pooled: hidden
+    assert math.isnan(table.loc["a", "Psi_mean_low"]) and table["below_first"].isna().all()  # 2 seeds: no interval
+
+
+def test_by_seed_gives_each_measure_an_interval_over_seeds_and_says_which_the_first_is_above():
+    """Three seeds, the unit of replication: "a" orders every group as the gap on each seed, "c"
+    against it on each, "b" as "a" on two seeds and as "c" on one. Over seeds: a's Psi is 1 with no
+    spread; the first (a) is above c on every seed (the paired interval excludes 0), but not
+    above b, whose one contrary seed makes the interval of the difference hold 0 (t with 2
+    degrees of freedom: mean 2/3, half-width 4.30 * 1.15 / sqrt(3) = 2.87)."""
+    from gengap.report.ranking import by_seed
+
+    cells = []
+    for seed, b_sign in ((0, 1.0), (1, -1.0), (2, 1.0)):
+        for width in ("256", "512", "1024"):
+            for lr in (0.005, 0.01):
+                gap = 0.05 + 0.02 * ["256", "512", "1024"].index(width) + 2 * lr
+                cells.append((f"mlp_1x{width}", 100, {"lr": lr, "name": f"lr{lr}"}, seed, gap,
+                              {"a": gap, "b": b_sign * gap, "c": -gap}, "fitted"))
+    table = by_seed(summary(cells)).set_index("measure")
+    assert list(table.index) == ["a", "b", "c"]
+    assert (table.loc["a", "Psi_mean"], table.loc["a", "Psi_mean_low"], table.loc["a", "Psi_mean_high"]) == (1, 1, 1)
+    assert table.loc["b", "Psi_mean"] == pytest.approx(1 / 3)
+    assert table.loc["b", "Psi_mean_low"] == pytest.approx(1 / 3 - 4.3027 * 1.1547 / math.sqrt(3), abs=1e-3)
+    assert table.loc["c", "Psi_mean_high"] == -1
+    assert pd.isna(table.loc["a", "below_first"])
+    assert not table.loc["b", "below_first"] and table.loc["c", "below_first"]

@@ -48,6 +48,7 @@ import pandas as pd
 from gengap.cell import Cell
 from gengap.report.format import number
 from gengap.report.reading import measure_kinds
+from gengap.report.seeds import mean_over_seeds
 
 # Not scored: the gap itself and its parts (kind ``error``) and a measure's reporting values (kind
 # ``auxiliary``: the flatness search's sigma and the points it used), which are how a measure was
@@ -376,7 +377,10 @@ def by_seed(summary: pd.DataFrame) -> pd.DataFrame:
     each seed's cells alone (``Psi_seed<k>``) and its place in that seed's order (``rank_seed<k>``,
     1 = best), then its mean place; the last columns say how often it is the first and in the top
     five. Seeds are the unit of replication (SPEC 1.7): a measure that leads on one seed and not
-    on the others is not a robust leader, whatever its pooled interval."""
+    on the others is not a robust leader, whatever its pooled interval. ``Psi_mean`` is the mean of
+    the seeds' Psi with its t-interval over seeds (``Psi_mean_low``, ``Psi_mean_high``), and
+    ``below_first`` says whether the t-interval over seeds of the first row's Psi minus this one's
+    (paired by seed) lies above 0; both need ``MIN_SEEDS`` seeds (else NaN and NA)."""
     seeds = sorted(summary["seed"].unique())
     table = None
     for seed in seeds:
@@ -393,4 +397,13 @@ def by_seed(summary: pd.DataFrame) -> pd.DataFrame:
     table["mean_rank"] = ranks.mean(axis=1)
     table["first_on_seeds"] = (ranks == 1).sum(axis=1)
     table["top5_on_seeds"] = (ranks <= 5).sum(axis=1)
-    return table.sort_values("mean_rank").reset_index(drop=True)
+    table = table.sort_values("mean_rank").reset_index(drop=True)
+    psi = table[[c for c in table if c.startswith("Psi_seed")]].to_numpy(dtype=float)
+    over = [mean_over_seeds(row) for row in psi]
+    table["Psi_mean"] = [o["mean"] for o in over]
+    table["Psi_mean_low"] = [o["ci_low"] for o in over]
+    table["Psi_mean_high"] = [o["ci_high"] for o in over]
+    below = [mean_over_seeds(psi[0] - row)["ci_low"] for row in psi]
+    table["below_first"] = pd.array([None if i == 0 or not np.isfinite(low) else bool(low > 0)
+                                     for i, low in enumerate(below)], dtype="boolean")
+    return table
