@@ -107,6 +107,29 @@ def test_intervals_hold_the_score_and_separate_what_differs():
     assert "good is separated from 1 other;" in line and "maximum sign error 1 for 1 of 2 measures" in line
 
 
+def test_separation_compares_measures_on_the_same_bootstrap_replicates():
+    """"a" orders each of 40 groups (one per seed, width varied) as the gap or exactly against it,
+    at random, so its Psi has a wide interval; "b" is "a" with one pair swapped in every group
+    where "a" is right (tau 1 -> 1/3). b is below a in every group, so the interval of the
+    difference on the same replicates (the same groups drawn for both) excludes 0, though the two
+    Psi intervals overlap: drawn apart, the difference's interval would hold 0."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    cells = []
+    for seed in range(40):
+        right = bool(rng.random() < 0.5)
+        for k, width in enumerate(("256", "512", "1024")):
+            gap = 0.1 + 0.05 * k
+            a = gap if right else -gap
+            b = [0.15, 0.1, 0.2][k] if right else a  # 256 and 512 swapped: one pair of three disagrees
+            cells.append((f"mlp_1x{width}", 100, {}, seed, gap, {"a": a, "b": b}, "fitted"))
+    table = rank_measures(summary(cells)).set_index("measure")
+    assert table.loc["a", "Psi"] - table.loc["b", "Psi"] == pytest.approx(table.loc["a", "psi_width"] - table.loc["b", "psi_width"])
+    assert table.loc["a", "Psi_low"] < table.loc["b", "Psi_high"]  # the intervals overlap
+    assert table.loc["a", "separated_from"] == "b" and table.loc["b", "separated_from"] == "a"
+
+
 def test_left_out_cells_and_values_are_counted():
     cells = summary([
         ("mlp_1x256", 100, {}, 0, 0.1, {"a": 1.0}, "fitted"),

@@ -26,7 +26,8 @@ noise p). The gap g of a cell is its measure ``gap`` (test error minus training 
   positive weight, overall and per varied setting.
 
 Intervals (95 %, percentile bootstrap, ``B`` replicates, the same replicates for every measure so
-that measures can be compared): tau resamples *configurations* (every setting but the seed; a
+that measures can be compared: measures scored on the same cells draw the same configurations,
+groups and environments in each replicate): tau resamples *configurations* (every setting but the seed; a
 configuration carries all its seeds, and pairs of a configuration with its own copy are not
 pairs); each psi_i, and so Psi, resamples *groups* (a group is one configuration of the other
 settings at one seed); the sign errors resample *environments*. Two measures are *separated* when
@@ -227,7 +228,6 @@ def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: li
     left_out = len(cells) - len(kept)
     kinds = measure_kinds(summary)
     names = measures or sorted(m for m in summary["measure"].unique() if kinds.get(m) not in NOT_SCORED)
-    rng = np.random.default_rng(seed)
     rows, psi_draws = [], {}
     for m in names:
         name = score_name(m, kinds.get(m))
@@ -249,7 +249,9 @@ def rank_measures(summary: pd.DataFrame, test_points: int = 10_000, measures: li
         config = ok.groupby(settings, sort=False).ngroup().to_numpy() if settings else np.zeros(len(ok), int)
         agree_sum, pair_count = _config_pairs(config, mu, gap)
         n_config = len(agree_sum)
-        local = np.random.default_rng(rng.integers(1 << 32))
+        # one stream, the same for every measure: measures scored on the same cells draw the same
+        # configurations, groups and environments, so their replicates pair up (``_separated``)
+        local = np.random.default_rng(seed)
         tau_b, psi_b = [], {s: [] for s in settings}
         for _ in range(boot):
             k = np.bincount(local.integers(n_config, size=n_config), minlength=n_config).astype(float)
