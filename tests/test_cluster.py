@@ -146,8 +146,9 @@ def test_every_attempt_keeps_its_lines(tmp_path):
 
 @pytest.mark.workflow  # trains a cell in a job's process
 def test_sigterm_during_training_saves_a_checkpoint_that_resumes(tmp_path):
-    """SIGTERM inside fit: the epoch ends, a checkpoint is written whatever checkpoint_seconds
-    says, the process exits 143; the next run resumes there and ends with the same weights."""
+    """SIGTERM inside fit: the batch it arrives in ends, a checkpoint is written there, inside the
+    epoch, whatever checkpoint_seconds says, the process exits 143; the next run resumes there and
+    ends with the same weights."""
     script = tmp_path / "fit.py"
     script.write_text(textwrap.dedent("""\
         import os, signal, sys, torch
@@ -178,10 +179,10 @@ def test_sigterm_during_training_saves_a_checkpoint_that_resumes(tmp_path):
     killed = subprocess.run([sys.executable, script, tmp_path / "a.log", ckpt, "kill"], env=env)
     assert killed.returncode == 128 + signal.SIGTERM
     log = (tmp_path / "a.log").read_text()
-    assert "checkpoint saved at epoch 6" in log and ckpt.exists()
+    assert "checkpoint saved in epoch 6 at point 16 of 64 (step 21)" in log and ckpt.exists()
     resumed = subprocess.run([sys.executable, script, tmp_path / "a.log", ckpt, "run"], env=env)
     assert resumed.returncode == 0
-    assert "resumed from checkpoint at epoch 6" in (tmp_path / "a.log").read_text()
+    assert "resumed from checkpoint in epoch 6 at point 16 of 64 (step 21)" in (tmp_path / "a.log").read_text()
     straight = tmp_path / "b" / "checkpoint.pt"
     straight.parent.mkdir()
     subprocess.run([sys.executable, script, tmp_path / "b.log", straight, "run"], env=env, check=True)

@@ -173,24 +173,28 @@ def test_non_finite_loss_is_recorded_as_diverged_not_raised():
     assert math.isnan(out.history[-1]["train_loss"])
 
 
-def test_killed_run_resumes_from_checkpoint_with_identical_result(tmp_path):
+@pytest.mark.parametrize("batch_size, resumed_at", [
+    (32, "in epoch 4 at point 96 of 128 (step 15)"),  # the last save fell inside epoch 4
+    (128, "at epoch 3 (step 3)"),  # one batch an epoch: saves fall between epochs only
+])
+def test_killed_run_resumes_from_checkpoint_with_identical_result(tmp_path, batch_size, resumed_at):
     x, y = toy_problem()
-    settings = SETTINGS.replace(max_epochs=6, stop={"criterion": "epochs"})
+    settings = SETTINGS.replace(max_epochs=6, batch_size=batch_size, stop={"criterion": "epochs"})
 
     def run(log, ckpt=None):
         torch.manual_seed(3)
         net = build_model("mlp_1x512", (1, 1, 20), 10, dropout=0.3)  # dropout: the global RNG matters
-        fit(net, x, y, settings, seed=2, log=log, checkpoint=ckpt, checkpoint_seconds=0, progress_seconds=0,
-            identity="run" if ckpt else "")
-        return net
+        out = fit(net, x, y, settings, seed=2, log=log, checkpoint=ckpt, checkpoint_seconds=0, progress_seconds=0,
+                  identity="run" if ckpt else "")
+        return net, out
 
-    reference = run(lambda m: None)
+    reference, straight = run(lambda m: None)
 
     class Killed(Exception):
         pass
 
     def killer(msg):
-        if msg.startswith("epoch     4"):
+        if msg.startswith("epoch     4"):  # logged before epoch 4's own save
             raise Killed
 
     ckpt = tmp_path / "checkpoint.pt"
@@ -198,10 +202,23 @@ def test_killed_run_resumes_from_checkpoint_with_identical_result(tmp_path):
         run(killer, ckpt)
     assert ckpt.exists()
     messages = []
-    resumed = run(messages.append, ckpt)
-    assert messages[0] == "resumed from checkpoint at epoch 3 (step 12)"
+    resumed, out = run(messages.append, ckpt)
+    assert messages[0] == f"resumed from checkpoint {resumed_at}"
     for a, b in zip(reference.parameters(), resumed.parameters()):
         assert torch.equal(a, b)
+    # the resumed epoch summed the same losses as the uninterrupted one
+    assert [h["train_loss"] for h in out.history] == [h["train_loss"] for h in straight.history]
+
+
+def test_a_long_epoch_logs_progress_within_it():
+    x, y = toy_problem()
+    lines = []
+    fit(build_model("mlp_1x512", (1, 1, 20), 10), x, y, SETTINGS.replace(max_epochs=1, batch_size=32), seed=0,
+        log=lines.append, progress_seconds=0)
+    assert lines[:3] == ["  in epoch 1: 32 of 128 points, step 1" + lines[0][lines[0].index(" ("):],
+                         "  in epoch 1: 64 of 128 points, step 2" + lines[1][lines[1].index(" ("):],
+                         "  in epoch 1: 96 of 128 points, step 3" + lines[2][lines[2].index(" ("):]]
+    assert lines[3].startswith("epoch     1 step       4")
 
 
 def test_precision_is_a_training_setting_restored_after_training():

@@ -7,6 +7,11 @@ numbers, strings and plain containers only, and a file that asks to build anythi
 planted pickle, whatever digest it carries) is refused before any of it runs. The file carries
 its own digest and is written with one rename (``gengap.atomic.save_torch_sealed``), so a run
 killed while saving leaves the previous checkpoint or the new one, never a torn pair.
+
+A checkpoint can fall inside an epoch (a batch-1 epoch of 32,768 points takes minutes, longer
+than SLURM's 30 s between SIGTERM and SIGKILL): it then also holds the epoch's order of points,
+the offset of the next batch and the loss summed so far, so that the resumed epoch takes the same
+batches in the same order and ends with the same numbers.
 """
 
 from __future__ import annotations
@@ -26,13 +31,22 @@ from gengap.atomic import digest_path, load_torch_sealed, save_torch_sealed
 @dataclass
 class TrainingState:
     """Where a run is: epochs and steps done, seconds spent, the history so far and the last
-    evaluation (what the record reports even when a resumed run has no epoch left to run)."""
+    evaluation (what the record reports even when a resumed run has no epoch left to run); within
+    an epoch, its order of points (``perm``), the offset of its next batch and its summed loss."""
 
     epoch: int = 0
     step: int = 0
     elapsed: float = 0.0
     history: list[dict] = field(default_factory=list)
     final: dict = field(default_factory=dict)
+    perm: torch.Tensor | None = None  # None between epochs
+    offset: int = 0
+    loss_sum: torch.Tensor | None = None
+
+    def where(self) -> str:
+        if self.perm is None:
+            return f"at epoch {self.epoch} (step {self.step})"
+        return f"in epoch {self.epoch + 1} at point {self.offset:,} of {len(self.perm):,} (step {self.step})"
 
 
 class Checkpoint:
@@ -67,19 +81,25 @@ class Checkpoint:
         batch_gen.set_state(state["batch_gen"].cpu())
         aug_gen.set_state(state["aug_gen"].cpu())
         torch.set_rng_state(state["cpu_rng"])
-        run = TrainingState(state["epoch"], state["step"], state["elapsed"], state["history"], state["final"])
-        self.log(f"resumed from checkpoint at epoch {run.epoch} (step {run.step})")
+        run = TrainingState(state["epoch"], state["step"], state["elapsed"], state["history"], state["final"],
+                            state.get("perm"), state.get("offset", 0), state.get("loss_sum"))
+        self.log(f"resumed from checkpoint {run.where()}")
         return run
+
+    def due(self) -> bool:
+        """Whether ``seconds`` have passed since the last save (never without a file)."""
+        return self.path is not None and time.perf_counter() - self.last >= self.seconds
 
     def maybe_save(self, run: TrainingState, net: nn.Module, opt: torch.optim.Optimizer,
                    batch_gen: torch.Generator, aug_gen: torch.Generator, force: bool = False) -> None:
         """Save when ``seconds`` have passed since the last save, or now when ``force``."""
-        if self.path is None or (not force and time.perf_counter() - self.last < self.seconds):
+        if self.path is None or not (force or self.due()):
             return
         save_torch_sealed({"key": self.identity, "net": net.state_dict(), "opt": opt.state_dict(),
                     "batch_gen": batch_gen.get_state(), "aug_gen": aug_gen.get_state(),
                     "cpu_rng": torch.get_rng_state(), "epoch": run.epoch, "step": run.step,
-                    "history": run.history, "elapsed": run.elapsed, "final": run.final}, self.path)
+                    "history": run.history, "elapsed": run.elapsed, "final": run.final,
+                    "perm": run.perm, "offset": run.offset, "loss_sum": run.loss_sum}, self.path)
         self.last = time.perf_counter()
 
     def remove(self) -> None:

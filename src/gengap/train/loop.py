@@ -8,8 +8,10 @@ mode. A non-finite loss ends the run with status ``diverged`` instead of raising
 reaches the epoch cap after losing the fit it had is ``collapsed``, not ``max_epochs``.
 
 A run can be killed at any time: a checkpoint (weights, optimizer, random states, history) is
-written atomically every ``checkpoint_seconds`` and a restarted run with the same identity
-resumes from it, giving the same result as an uninterrupted run (``gengap.train.checkpoint``).
+written atomically every ``checkpoint_seconds``, within an epoch too, and a restarted run with the
+same identity resumes from it, giving the same result as an uninterrupted run
+(``gengap.train.checkpoint``). SIGTERM is honoured after the batch it arrives in: a checkpoint,
+then exit 143.
 """
 
 from __future__ import annotations
@@ -82,11 +84,16 @@ class Schedule:
 def sgd_epoch(net: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
               perm: torch.Tensor, batch_size: int, loss_fn, lr_of_step: Callable[[int], float],
               step: int, batch_inputs: BatchInputs | None, aug_gen: torch.Generator,
-              autocast: Callable[[], ContextManager] = contextlib.nullcontext) -> tuple[torch.Tensor, int]:
-    """One pass of minibatch SGD over ``perm``; returns the summed loss (on the device) and the step."""
+              autocast: Callable[[], ContextManager] = contextlib.nullcontext, *, offset: int = 0,
+              loss_sum: torch.Tensor | None = None,
+              pause: Callable[[], bool] | None = None) -> tuple[torch.Tensor, int, int]:
+    """Minibatch SGD over ``perm`` from ``offset``, adding to ``loss_sum``; returns the summed loss
+    (on the device), the step and the offset reached: ``len(perm)`` at the end of the epoch, less
+    when ``pause()``, asked after every batch but the last, said to stop there."""
     net.train()
-    loss_sum = torch.zeros((), device=x.device)
-    for i in range(0, len(perm), batch_size):
+    if loss_sum is None:
+        loss_sum = torch.zeros((), device=x.device)
+    for i in range(offset, len(perm), batch_size):
         idx = perm[i : i + batch_size]
         for group in opt.param_groups:
             group["lr"] = lr_of_step(step)
@@ -98,7 +105,9 @@ def sgd_epoch(net: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: to
         opt.step()
         loss_sum += loss.detach() * len(idx)
         step += 1
-    return loss_sum, step
+        if pause is not None and i + batch_size < len(perm) and pause():
+            return loss_sum, step, i + batch_size
+    return loss_sum, step, len(perm)
 
 
 def collapsed(history: list[dict], chance: float, fitted_accuracy: float = 0.9) -> bool:
@@ -114,10 +123,20 @@ def collapsed(history: list[dict], chance: float, fitted_accuracy: float = 0.9) 
 
 
 class ProgressLog:
-    """A progress line at the first epoch, at the end, and every ``seconds`` in between."""
+    """A progress line at the first epoch, at the end, and every ``seconds`` in between, within an
+    epoch too when one epoch outlasts ``seconds``."""
 
     def __init__(self, log: Log, seconds: float):
         self.log, self.seconds, self.last = log, seconds, time.perf_counter()
+
+    def due(self) -> bool:
+        return time.perf_counter() - self.last >= self.seconds
+
+    def within_epoch(self, run: TrainingState, seconds: float) -> None:
+        if self.due():
+            self.log(f"  in epoch {run.epoch + 1}: {run.offset:,} of {len(run.perm):,} points, "
+                     f"step {run.step} ({seconds:.1f}s)")
+            self.last = time.perf_counter()
 
     def epoch(self, row: dict, force: bool = False) -> None:
         now = time.perf_counter()
@@ -157,12 +176,30 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: TrainingSett
     progress = ProgressLog(log, progress_seconds)
     status, fit_at = "max_epochs", None
 
+    def pause() -> bool:  # after a batch: stop the epoch here for a SIGTERM, a checkpoint or a progress line
+        return termination_requested() or saver.due() or progress.due()
+
+    def save(force: bool) -> None:  # and after a SIGTERM, stop
+        run.elapsed = time.perf_counter() - start
+        saver.maybe_save(run, net, opt, batch_gen, aug_gen, force=force)
+        if force:
+            stop_after_sigterm(log, f"checkpoint saved {run.where()}; the next attempt resumes there"
+                               if saver.path else "no checkpoint file to resume from")
+
     # SIGTERM (scancel, time limit): checkpoint, then stop
     with deferred_termination(), training_precision(s.precision, device) as autocast:
         while run.epoch < s.max_epochs:
-            perm = order if order is not None else torch.randperm(n, generator=batch_gen, device=device)
-            loss_sum, run.step = sgd_epoch(net, opt, x, y, perm, s.batch_size, loss_fn, schedule.lr, run.step,
-                                           batch_inputs, aug_gen, autocast)
+            if run.perm is None:  # a new epoch (else one resumed or paused within)
+                run.perm = order if order is not None else torch.randperm(n, generator=batch_gen, device=device)
+                run.offset, run.loss_sum = 0, None
+            run.loss_sum, run.step, run.offset = sgd_epoch(
+                net, opt, x, y, run.perm, s.batch_size, loss_fn, schedule.lr, run.step, batch_inputs, aug_gen,
+                autocast, offset=run.offset, loss_sum=run.loss_sum, pause=pause)
+            if run.offset < n:  # paused within the epoch
+                save(force=termination_requested())
+                progress.within_epoch(run, time.perf_counter() - start)
+                continue
+            loss_sum, run.perm, run.offset, run.loss_sum = run.loss_sum, None, 0, None
             run.epoch += 1
             train_loss = (loss_sum / n).item()  # the one host sync of the epoch
             row = {"epoch": run.epoch, "step": run.step, "train_loss": train_loss,
@@ -186,12 +223,7 @@ def fit(net: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: TrainingSett
                 if done:
                     status, fit_at = "fitted", row["wall_time_s"]
                     break
-            run.elapsed = time.perf_counter() - start
-            terminated = termination_requested()
-            saver.maybe_save(run, net, opt, batch_gen, aug_gen, force=terminated)
-            if terminated:
-                stop_after_sigterm(log, f"checkpoint saved at epoch {run.epoch}; the next attempt "
-                                        "resumes there" if saver.path else "no checkpoint file to resume from")
+            save(force=termination_requested())
 
     if status == "max_epochs" and collapsed(run.history, chance=torch.bincount(y.cpu()).max().item() / n):
         status = "collapsed"
