@@ -210,6 +210,34 @@ def test_killed_run_resumes_from_checkpoint_with_identical_result(tmp_path, batc
     assert [h["train_loss"] for h in out.history] == [h["train_loss"] for h in straight.history]
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (run it where one is lent)")
+def test_a_killed_gpu_run_with_dropout_resumes_with_identical_result(tmp_path):
+    """Dropout on a GPU draws from the device's generator, which the checkpoint must carry too:
+    without it the resumed run's generator is back at the seed, not where the killed run left it."""
+    x, y = (t.cuda() for t in toy_problem())
+    settings = SETTINGS.replace(max_epochs=4, stop={"criterion": "epochs"})
+
+    def run(log, ckpt=None):
+        torch.manual_seed(3)
+        net = build_model("mlp_1x512", (1, 1, 20), 10, dropout=0.3).cuda()
+        fit(net, x, y, settings, seed=2, log=log, checkpoint=ckpt, checkpoint_seconds=0, progress_seconds=0,
+            identity="run" if ckpt else "")
+        return net
+
+    reference = run(lambda m: None)
+
+    def killer(msg):
+        if msg.startswith("epoch     3"):
+            raise KeyboardInterrupt
+
+    ckpt = tmp_path / "checkpoint.pt"
+    with pytest.raises(KeyboardInterrupt):
+        run(killer, ckpt)
+    resumed = run(lambda m: None, ckpt)
+    for a, b in zip(reference.parameters(), resumed.parameters()):
+        assert torch.equal(a, b)
+
+
 def test_a_long_epoch_logs_progress_within_it():
     x, y = toy_problem()
     lines = []

@@ -49,6 +49,11 @@ class TrainingState:
         return f"in epoch {self.epoch + 1} at point {self.offset:,} of {len(self.perm):,} (step {self.step})"
 
 
+def _cuda_rng_state(device: torch.device) -> torch.Tensor | None:
+    """The default generator of a CUDA device (dropout's there), None elsewhere."""
+    return torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+
+
 class Checkpoint:
     """A run's checkpoint file (``path`` None: no checkpoints), saved every ``seconds``."""
 
@@ -81,6 +86,8 @@ class Checkpoint:
         batch_gen.set_state(state["batch_gen"].cpu())
         aug_gen.set_state(state["aug_gen"].cpu())
         torch.set_rng_state(state["cpu_rng"])
+        if state.get("cuda_rng") is not None and batch_gen.device.type == "cuda":
+            torch.cuda.set_rng_state(state["cuda_rng"].cpu(), batch_gen.device)  # dropout on the GPU draws from it
         run = TrainingState(state["epoch"], state["step"], state["elapsed"], state["history"], state["final"],
                             state.get("perm"), state.get("offset", 0), state.get("loss_sum"))
         self.log(f"resumed from checkpoint {run.where()}")
@@ -97,7 +104,8 @@ class Checkpoint:
             return
         save_torch_sealed({"key": self.identity, "net": net.state_dict(), "opt": opt.state_dict(),
                     "batch_gen": batch_gen.get_state(), "aug_gen": aug_gen.get_state(),
-                    "cpu_rng": torch.get_rng_state(), "epoch": run.epoch, "step": run.step,
+                    "cpu_rng": torch.get_rng_state(), "cuda_rng": _cuda_rng_state(batch_gen.device),
+                    "epoch": run.epoch, "step": run.step,
                     "history": run.history, "elapsed": run.elapsed, "final": run.final,
                     "perm": run.perm, "offset": run.offset, "loss_sum": run.loss_sum}, self.path)
         self.last = time.perf_counter()
