@@ -195,3 +195,55 @@ def test_notes_written_by_hand_follow_the_wall_time_in_every_publication(tmp_pat
           "--config", str(tmp_path / "config.yaml")])
     lines = (tmp_path / "pub3" / "RUN.md").read_text().splitlines()
     assert lines[lines.index("- wall time: 1 h") + 1].startswith("- cells: ")  # no notes, nothing added
+
+
+def test_cells_run_in_a_new_results_folder_join_the_published_ones(tmp_path):
+    """--join: a run whose results folder was lost after an interim publication goes on in a new
+    one; the new folder's cells join the published rows (the largest n here), RUN.md keeps what it
+    said and describes the joined cells, the slopes are fitted again over every n; the same cells
+    joined twice, or rows of another summary's columns, are refused and leave the folder as it was."""
+    import json
+    import shutil
+
+    from gengap.publish import REPO, join, main, refresh
+    from gengap.report.summary import CELL_KEYS
+
+    whole = tmp_path / "whole"
+    shutil.copytree(REPO / "docs/results/nk-cpu", whole)
+    for other in ("bounds_vs_n_batch1", "bounds_vs_n_strict", "hypersphere"):  # one suite is enough
+        for path in [*whole.glob(f"summary/{other}*.parquet"), whole / "figures" / other]:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    shutil.copytree(whole, tmp_path / "pub")
+    dest, results = tmp_path / "pub", tmp_path / "results"
+    rows = pd.read_parquet(whole / "summary/bounds_vs_n.parquet")
+    largest = rows["n"].max()
+    rows[rows["n"] < largest].to_parquet(dest / "summary/bounds_vs_n.parquet")  # the interim: all but the largest n
+    (results / "summary").mkdir(parents=True)
+    rows[rows["n"] == largest].to_parquet(results / "summary/bounds_vs_n.parquet")
+    for i, cell in enumerate(rows[rows["n"] == largest][CELL_KEYS].drop_duplicates().to_dict("records")):
+        (results / "cells" / str(i)).mkdir(parents=True)
+        (results / "cells" / str(i) / "record.json").write_text(json.dumps(
+            {"cell": cell, "status": "fitted", "wall_time_s": 3600.0, "device": "cpu", "code_version": "abc1234"}))
+    before = (dest / "RUN.md").read_text()
+    main([str(results), str(dest), "--join", "--suites", "bounds_vs_n", "--command", "snakemake again",
+          "--wall-time", "2 h"])
+    joined = pd.read_parquet(dest / "summary/bounds_vs_n.parquet")
+    key = [*CELL_KEYS, "measure"]
+    assert joined.sort_values(key).reset_index(drop=True).equals(rows.sort_values(key).reset_index(drop=True))
+    cells = len(rows[rows["n"] == largest][CELL_KEYS].drop_duplicates())
+    run = (dest / "RUN.md").read_text()
+    assert run.startswith(before.split("- statistics")[0])  # what it said stays
+    block = run.split("## Cells joined later: `bounds_vs_n`")[1]
+    assert "snakemake again" in block and "- wall time: 2 h" in block
+    assert f"- cells: {cells}; status: fitted ({cells})" in block and "- code (cells): abc1234" in block
+    refresh(whole)  # the slopes over every n, not over those of the interim: as if published whole
+    fits, fits_whole = (pd.read_parquet(d / "summary/bounds_vs_n_slopes.parquet").sort_values(["measure", "seed"])
+                        .reset_index(drop=True) for d in (dest, whole))
+    assert fits.equals(fits_whole) and fits.query("pooled")["points"].min() == len(rows[CELL_KEYS].drop_duplicates())
+    state = {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+    with pytest.raises(ValueError, match="published already.*a cell joins once"):
+        join(results, dest, ["bounds_vs_n"], "c", "1 h")
+    rows[rows["n"] == largest].assign(n=2 * largest, extra=1).to_parquet(results / "summary/bounds_vs_n.parquet")
+    with pytest.raises(ValueError, match="columns differ.*extra"):
+        join(results, dest, ["bounds_vs_n"], "c", "1 h")
+    assert {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()} == state

@@ -19,6 +19,14 @@ finished ones first: ``--suites a b`` copies only those suites' summaries, table
 cell records (``RUN.md`` names them and the suites left out); the run-wide overview and
 paper-vs-gengap table then come from ``--refresh``. Publishing the whole run later replaces it.
 
+A run whose results folder was lost (its machine gone) after an interim publication goes on in a new
+folder from the same pinned commit: ``RESULTS DEST --join --suites a`` adds the cells of RESULTS'
+summaries of those suites to the rows already published in DEST (the new folder's summaries hold
+only its cells: ``gengap.interim`` cuts the preset to them). A cell already published is refused (a
+cell joins once), as is a summary whose columns differ; ``RUN.md`` keeps what it said and gains a
+block for the joined cells (command, wall time, notes, what their records say); then the statistics
+are recomputed as by ``--refresh``.
+
 ``--refresh docs/results/<run-name>`` recomputes a published run's statistics from its own
 published summaries with this checkout's code, as the pipeline's jobs would: slopes (the seed as
 the unit), tables, the paper-vs-gengap table and its verdicts, the overview, and every figure it
@@ -223,6 +231,53 @@ def publish(results: Path, dest: Path, command: str, wall_time: str, config: Pat
     return sorted(set(written)) + [dest / "RUN.md"]
 
 
+def join(results: Path, dest: Path, suites: list[str], command: str, wall_time: str,
+         notes: str = "") -> list[Path]:
+    """Add the cells of ``results``' summaries of ``suites`` to those published in ``dest``; RUN.md
+    gains a block that describes them; the statistics are then recomputed (``refresh``)."""
+    import pandas as pd
+
+    from gengap.atomic import save_parquet
+    from gengap.report.summary import CELL_KEYS
+
+    if not suites:
+        raise ValueError("--join: name the suites whose cells join (--suites)")
+    merged = {}
+    for suite in suites:
+        old_path, new_path = dest / "summary" / f"{suite}.parquet", results / "summary" / f"{suite}.parquet"
+        for path in (old_path, new_path):
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: suite {suite!r} has no summary here; a join needs the published "
+                                        "summary and the new folder's")
+        old, new = pd.read_parquet(old_path), pd.read_parquet(new_path)
+        if set(old.columns) != set(new.columns):
+            differ = sorted(set(old.columns) ^ set(new.columns))
+            raise ValueError(f"{new_path}: its columns differ from {old_path}'s ({', '.join(differ)}): "
+                             "not rows of the same run's summary")
+        cells = {tuple(map(str, key)) for key in old[CELL_KEYS].itertuples(index=False)}
+        twice = sorted({tuple(map(str, key)) for key in new[CELL_KEYS].itertuples(index=False)} & cells)
+        if twice:
+            cell = ", ".join(f"{k}={v}" for k, v in zip(CELL_KEYS, twice[0]))
+            raise ValueError(f"{new_path}: {len(twice)} of its cells are published already in {old_path} "
+                             f"(first: {cell}); a cell joins once")
+        merged[suite] = pd.concat([old, new[old.columns]], ignore_index=True)
+    records = gather_records(results, suites)
+    joined = {suite: frame[CELL_KEYS].drop_duplicates().shape[0] for suite, frame in merged.items()}
+    block = run_description(records, command, wall_time, "", results, suites=suites, notes=notes).splitlines()
+    block = [line for line in block[1:-1] if not line.startswith(("- config:", "- published so far:"))]
+    totals = ", ".join(f"of `{s}` now holds {n}" for s, n in joined.items())
+    text = (dest / "RUN.md").read_text().rstrip("\n") if (dest / "RUN.md").is_file() else "# Run"
+    text += (f"\n\n## Cells joined later: {', '.join(f'`{s}`' for s in suites)}\n\nThese cells were run in "
+             f"another results folder and joined to the published summaries at {drawing_commit() or 'an unknown commit'} "
+             f"(`gengap.publish --join`): the summary {totals} cells. The lines above describe the cells "
+             "published before; these, the cells joined.\n" + "\n".join(block) + "\n")
+    for suite, frame in merged.items():
+        save_parquet(frame, dest / "summary" / f"{suite}.parquet")
+    (dest / "RUN.md").write_text(text)
+    written, _ = refresh(dest)
+    return sorted({*written, *(dest / "summary" / f"{s}.parquet" for s in suites)})
+
+
 def _suites_of(config_path: Path, dest: Path) -> dict:
     """The suites of a config with the preset the published run's command names merged in."""
     import re
@@ -375,8 +430,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--notes", type=Path, metavar="FILE",
                         help="Markdown lines written by hand for RUN.md, placed after the wall time (an interim "
                              "cut, the machine and its measured rates, the sessions); keep the file beside the run")
+    parser.add_argument("--join", action="store_true",
+                        help="add the cells of RESULTS' summaries of --suites to those published in DEST (a run "
+                             "continued in a new results folder), then recompute the statistics")
     args = parser.parse_args(argv)
     notes = args.notes.read_text() if args.notes else ""
+    if args.join:
+        files = join(args.results, args.dest, args.suites, args.command, args.wall_time, notes)
+        print(f"joined the cells of {args.results} to {args.dest}: {len(files)} files written")
+        return
     files = publish(args.results, args.dest, args.command, args.wall_time, args.config, args.report, args.redraw,
                     args.suites, notes)
     total = sum(f.stat().st_size for f in files)
