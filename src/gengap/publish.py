@@ -436,6 +436,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     notes = args.notes.read_text() if args.notes else ""
     if args.join:
+        if not args.suites:
+            parser.error("--join: name the suites whose cells join (--suites)")
+        if args.report or args.redraw:
+            parser.error("--join: the joined cells' figures are drawn again from the joined summaries; "
+                         "--report and --redraw do not apply")
         files = join(args.results, args.dest, args.suites, args.command, args.wall_time, notes)
         print(f"joined the cells of {args.results} to {args.dest}: {len(files)} files written")
         return
