@@ -249,7 +249,8 @@ def join(results: Path, dest: Path, suites: list[str], command: str, wall_time: 
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: suite {suite!r} has no summary here; a join needs the published "
                                         "summary and the new folder's")
-        old, new = pd.read_parquet(old_path), pd.read_parquet(new_path)
+        # rows a run wrote before they carried their label and kind get them, as --refresh gives them
+        old, new = described(pd.read_parquet(old_path)), described(pd.read_parquet(new_path))
         if set(old.columns) != set(new.columns):
             differ = sorted(set(old.columns) ^ set(new.columns))
             raise ValueError(f"{new_path}: its columns differ from {old_path}'s ({', '.join(differ)}): "
