@@ -58,6 +58,19 @@ def _copy(src: Path, dest: Path) -> None:
     shutil.copy2(src, dest)
 
 
+def _cell_key(values) -> tuple:
+    """A cell's identity fields as strings (a record's ``cell`` or a summary row)."""
+    from gengap.report.summary import CELL_KEYS
+
+    return tuple(str(values.get(k)) for k in CELL_KEYS)
+
+
+def _cells(summary) -> set[tuple]:
+    from gengap.report.summary import CELL_KEYS
+
+    return {_cell_key(row) for row in summary[CELL_KEYS].to_dict("records")}
+
+
 def gather_records(results: Path, suites: list[str] | None = None) -> list[dict]:
     """Every cell's record; with ``suites``, those of the cells their summaries hold (a run still
     going has records of cells that no published summary holds yet)."""
@@ -66,14 +79,8 @@ def gather_records(results: Path, suites: list[str] | None = None) -> list[dict]
         return records
     import pandas as pd
 
-    from gengap.report.summary import CELL_KEYS
-
-    def key(values) -> tuple:
-        return tuple(str(values.get(k)) for k in CELL_KEYS)
-
-    held = {key(row) for s in suites
-            for row in pd.read_parquet(results / "summary" / f"{s}.parquet", columns=CELL_KEYS).to_dict("records")}
-    return [r for r in records if key(r.get("cell") or {}) in held]
+    held = set().union(*(_cells(pd.read_parquet(results / "summary" / f"{s}.parquet")) for s in suites))
+    return [r for r in records if _cell_key(r.get("cell") or {}) in held]
 
 
 def of_suites(relative: Path, suites: list[str] | None) -> bool:
@@ -255,15 +262,14 @@ def join(results: Path, dest: Path, suites: list[str], command: str, wall_time: 
             differ = sorted(set(old.columns) ^ set(new.columns))
             raise ValueError(f"{new_path}: its columns differ from {old_path}'s ({', '.join(differ)}): "
                              "not rows of the same run's summary")
-        cells = {tuple(map(str, key)) for key in old[CELL_KEYS].itertuples(index=False)}
-        twice = sorted({tuple(map(str, key)) for key in new[CELL_KEYS].itertuples(index=False)} & cells)
+        twice = sorted(_cells(new) & _cells(old))
         if twice:
             cell = ", ".join(f"{k}={v}" for k, v in zip(CELL_KEYS, twice[0]))
             raise ValueError(f"{new_path}: {len(twice)} of its cells are published already in {old_path} "
                              f"(first: {cell}); a cell joins once")
         merged[suite] = pd.concat([old, new[old.columns]], ignore_index=True)
     records = gather_records(results, suites)
-    joined = {suite: frame[CELL_KEYS].drop_duplicates().shape[0] for suite, frame in merged.items()}
+    joined = {suite: len(_cells(frame)) for suite, frame in merged.items()}
     block = run_description(records, command, wall_time, "", results, suites=suites, notes=notes).splitlines()
     block = [line for line in block[1:-1] if not line.startswith(("- config:", "- published so far:"))]
     totals = ", ".join(f"of `{s}` now holds {n}" for s, n in joined.items())
