@@ -448,7 +448,10 @@ def main(argv: list[str] | None = None) -> None:
         if args.report or args.redraw:
             parser.error("--join: the joined cells' figures are drawn again from the joined summaries; "
                          "--report and --redraw do not apply")
-        files = join(args.results, args.dest, args.suites, args.command, args.wall_time, notes)
+        try:
+            files = join(args.results, args.dest, args.suites, args.command, args.wall_time, notes)
+        except (ValueError, FileNotFoundError) as err:
+            parser.exit(1, f"gengap.publish --join: {err}\n")
         print(f"joined the cells of {args.results} to {args.dest}: {len(files)} files written")
         return
     files = publish(args.results, args.dest, args.command, args.wall_time, args.config, args.report, args.redraw,
