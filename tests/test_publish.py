@@ -229,6 +229,9 @@ def test_cells_run_in_a_new_results_folder_join_the_published_ones(tmp_path):
     main([str(results), str(dest), "--join", "--suites", "bounds_vs_n", "--command", "snakemake again",
           "--wall-time", "2 h"])
     joined = pd.read_parquet(dest / "summary/bounds_vs_n.parquet")
+    # published folders carry no digests: one left beside the summary would not match it once the
+    # refresh rewrote it, and gengap's readers would set the published summary aside as corrupt
+    assert not list(dest.rglob("*.sha256"))
     key = [*CELL_KEYS, "measure"]
     assert joined.sort_values(key).reset_index(drop=True).equals(rows.sort_values(key).reset_index(drop=True))
     cells = len(rows[rows["n"] == largest][CELL_KEYS].drop_duplicates())

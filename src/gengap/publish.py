@@ -244,7 +244,6 @@ def join(results: Path, dest: Path, suites: list[str], command: str, wall_time: 
     gains a block that describes them; the statistics are then recomputed (``refresh``)."""
     import pandas as pd
 
-    from gengap.atomic import save_parquet
     from gengap.report.summary import CELL_KEYS
 
     if not suites:
@@ -278,8 +277,10 @@ def join(results: Path, dest: Path, suites: list[str], command: str, wall_time: 
              f"another results folder and joined to the published summaries at {drawing_commit() or 'an unknown commit'} "
              f"(`gengap.publish --join`): the summary {totals} cells. The lines above describe the cells "
              "published before; these, the cells joined.\n" + "\n".join(block) + "\n")
-    for suite, frame in merged.items():
-        save_parquet(frame, dest / "summary" / f"{suite}.parquet")
+    with tempfile.TemporaryDirectory() as tmp:  # written aside, then copied: published folders carry no digests
+        for suite, frame in merged.items():
+            frame.to_parquet(Path(tmp) / f"{suite}.parquet", index=False)
+            _copy(Path(tmp) / f"{suite}.parquet", dest / "summary" / f"{suite}.parquet")
     (dest / "RUN.md").write_text(text)
     written, _ = refresh(dest)
     return sorted({*written, *(dest / "summary" / f"{s}.parquet" for s in suites)})
