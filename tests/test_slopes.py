@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -144,6 +145,23 @@ def test_distances_figure_draws_one_panel_per_quantity_with_its_slope(name, titl
         fit = pooled.loc[measure]
         assert fit["slope"] == pytest.approx(0.25)
         assert f"slope {fit['slope']:+.2f} [{fit['ci_low']:+.2f}, {fit['ci_high']:+.2f}]" in title, title
+    plt.close(fig)
+
+
+def test_slopes_written_in_a_panel_stay_inside_it():
+    """With several settings each panel lists every setting's slope and interval (four batch sizes of
+    the published nk-batch-cpu run); those lines once ran past the panel's edge into the next one."""
+    from gengap.report.figures import FIGURES, plt, tidy_log_axes
+
+    summary = pd.read_parquet(Path(__file__).parents[1] / "docs/results/nk-batch-cpu/summary/bounds_vs_batch.parquet")
+    fig = FIGURES["distances_vs_n"](summary, None)
+    tidy_log_axes(fig)
+    renderer = fig.canvas.get_renderer()
+    written = [(ax, t) for ax in fig.axes for t in ax.texts if "[" in t.get_text()]
+    assert len(written) >= 4 * 3  # four batch sizes in the panels of the three quantities they share
+    for ax, text in written:
+        box, panel = text.get_window_extent(renderer), ax.get_window_extent(renderer)
+        assert panel.x0 <= box.x0 and box.x1 <= panel.x1, (ax.get_title(), text.get_text())
     plt.close(fig)
 
 

@@ -42,13 +42,13 @@ def varying_with_n(summary: pd.DataFrame, measures: list[str]) -> list[str]:
     return [m for m in measures if spread.get(m, 0) > 1]
 
 
-def slope_text(cells: pd.DataFrame) -> str:
+def slope_text(cells: pd.DataFrame, prefix: str = "slope ") -> str:
     """``slope +0.06 [-0.10, +0.22]``: the log-log slope over seeds and its 95 % interval over seeds
     (``gengap.report.slopes``: one fit per seed, its draws averaged; no interval below 3 seeds)."""
     fit = over_seeds([fit_slope(c["n"], np.exp(c["logv"]))["slope"] for _, gs in cells.groupby("seed")
                       for c in [seed_curve(gs)]])
     interval = f" [{fit['ci_low']:+.2f}, {fit['ci_high']:+.2f}]" if np.isfinite(fit["ci_low"]) else ""
-    return f"slope {fit['slope']:+.2f}{interval}"
+    return f"{prefix}{fit['slope']:+.2f}{interval}"
 
 
 def _relative_against_n(summary: pd.DataFrame, measures: list[str], title: str):
@@ -67,7 +67,9 @@ def _relative_against_n(summary: pd.DataFrame, measures: list[str], title: str):
     shown = [m for m in measures if m in set(every_draw["measure"])]
     settings = sorted(every_draw["setting"].unique(), key=natural)
     several = len(settings) > 1
-    slopes = {(m, s): slope_text(g) for (m, s), g in every_draw.groupby(["measure", "setting"])}
+    # several settings: one line per setting in the panel, numbers only (the legend says what they are)
+    slopes = {(m, s): slope_text(g, "" if several else "slope ")
+              for (m, s), g in every_draw.groupby(["measure", "setting"])}
     df = every_draw[every_draw["draw"] == 1].copy()
     curve = ["measure", "setting", "seed"]
     first = df.loc[df.groupby(curve)["n"].idxmin()].set_index(curve)["value"].rename("first")
@@ -108,6 +110,8 @@ def _relative_against_n(summary: pd.DataFrame, measures: list[str], title: str):
     note = f"\nnot drawn (no finite value): {', '.join(label(m) for m in missing)}" if missing else ""
     suptitle(g.figure, f"{title}{' — ' + variant if variant else ''}{note}", df)
     tidy_log_axes(g.figure)
+    if several:
+        add_notes(g.figure, ["in each panel, each setting's log-log slope against n [95 % interval over seeds]"])
     return g.figure
 
 
