@@ -67,7 +67,7 @@ def _relative_against_n(summary: pd.DataFrame, measures: list[str], title: str):
     shown = [m for m in measures if m in set(every_draw["measure"])]
     settings = sorted(every_draw["setting"].unique(), key=natural)
     several = len(settings) > 1
-    # several settings: one line per setting in the panel, numbers only (the legend says what they are)
+    # several settings: one line per setting in the panel, numbers only (a note under the figure says what)
     slopes = {(m, s): slope_text(g, "" if several else "slope ")
               for (m, s), g in every_draw.groupby(["measure", "setting"])}
     df = every_draw[every_draw["draw"] == 1].copy()
